@@ -1,0 +1,18 @@
+//! Mission planning for port surveillance drones: geodesy, areas, coverage planning, fences,
+//! validation, and conversion to MAVLink mission items and QGroundControl `.plan` files.
+//!
+//! Pure logic: the only I/O is parsing text handed in by the caller.
+
+pub mod area;
+pub mod camera;
+pub mod geodesy;
+pub mod plan;
+pub mod preview;
+pub mod qgc;
+pub mod fence;
+pub mod geometry;
+pub mod survey;
+pub mod endurance;
+pub mod patterns;
+pub mod validate;
+pub mod scenario;
