@@ -132,7 +132,7 @@ def encode(path):
             for seq, (frame, command, autocontinue, p1, p2, p3, p4, x, y, z) in enumerate(items):
                 msg = mav.mission_item_int_encode(
                     TARGET_SYSTEM, TARGET_COMPONENT, seq, frame, command, 0, autocontinue,
-                    p1, p2, p3, p4, x, y, z, mission_type,
+                    float(p1), float(p2), float(p3), float(p4), x, y, float(z), mission_type,
                 )
                 mav.send(msg)
                 out.append(message_json(msg, SYSID, COMPID))

@@ -10,7 +10,7 @@ use geo::{Coord, LineString, MultiPolygon, Polygon};
 use mission::camera::Camera;
 use mission::geodesy::{LatLon, LocalFrame};
 use mission::scenario::PortScenario;
-use mission::survey::{fences_from_zones, plan_survey, Altitude, SurveyPlan, SurveyRequest};
+use mission::survey::{Altitude, SurveyPlan, SurveyRequest, fences_from_zones, plan_survey};
 
 const PORT: &str = include_str!("../../data/scenarios/example-port.geojson");
 
@@ -79,12 +79,33 @@ fn report(name: &str, req: &SurveyRequest, runs: usize) {
     let (median, plan) = time_plan(req, runs);
     let s = &plan.stats;
     println!("{name}");
-    println!("  planning time (median of {runs}): {:.1} ms", median.as_secs_f64() * 1000.0);
-    println!("  area {:.2} km², {} lanes at {:.0}° in {} cells", s.area_m2 / 1e6, s.lanes, plan.angle_deg, s.cells);
-    println!("  path length: {:.2} km survey + {:.2} km transit", s.survey_path_m / 1000.0, s.transit_m / 1000.0);
+    println!(
+        "  planning time (median of {runs}): {:.1} ms",
+        median.as_secs_f64() * 1000.0
+    );
+    println!(
+        "  area {:.2} km², {} lanes at {:.0}° in {} cells",
+        s.area_m2 / 1e6,
+        s.lanes,
+        plan.angle_deg,
+        s.cells
+    );
+    println!(
+        "  path length: {:.2} km survey + {:.2} km transit",
+        s.survey_path_m / 1000.0,
+        s.transit_m / 1000.0
+    );
     println!("  turns: {}", s.turns);
+    println!(
+        "  estimated flight time at {} m/s: {:.0} min",
+        req.speed_m_s,
+        s.flight_time_s / 60.0
+    );
     println!("  coverage: {:.2} %", s.coverage_pct);
-    println!("  path efficiency (area covered / (path × lane spacing)): {:.3}", s.efficiency);
+    println!(
+        "  path efficiency (area covered / (path × lane spacing)): {:.3}",
+        s.efficiency
+    );
 }
 
 fn main() {
@@ -92,7 +113,10 @@ fn main() {
     let scenario = PortScenario::parse(PORT).expect("example port parses");
     let launch = scenario.launch().expect("example port has a launch pad").horizontal();
     let fences = fences_from_zones(&scenario.zones);
-    println!("Survey planner benchmark: camera {}, 60 m, overlap 75/65, auto angle", camera.name);
+    println!(
+        "Survey planner benchmark: camera {}, 60 m, overlap 75/65, auto angle",
+        camera.name
+    );
 
     for zone in ["Port of Example", "Outer Anchorage"] {
         let area = match &scenario.zone(zone).expect("zone exists").shape {
@@ -101,12 +125,24 @@ fn main() {
         };
         let mut req = SurveyRequest::new(area, camera.clone(), Altitude::AboveHome(60.0), launch);
         req.fences = fences.clone();
-        report(&format!("example port: {zone} (fences and exclusions applied)"), &req, 15);
+        report(
+            &format!("example port: {zone} (fences and exclusions applied)"),
+            &req,
+            15,
+        );
     }
 
     let frame = LocalFrame::at(LatLon::new(44.0, 9.0));
     let area = generated_area(&frame);
-    let vertices: usize = area.0.iter().map(|p| p.exterior().0.len() - 1 + p.interiors().iter().map(|h| h.0.len() - 1).sum::<usize>()).sum();
+    let vertices: usize = area
+        .0
+        .iter()
+        .map(|p| p.exterior().0.len() - 1 + p.interiors().iter().map(|h| h.0.len() - 1).sum::<usize>())
+        .sum();
     let req = SurveyRequest::new(area, camera, Altitude::AboveHome(60.0), LatLon::new(43.98, 8.98));
-    report(&format!("generated area: 1,000-vertex boundary with 20 holes ({vertices} vertices)"), &req, 15);
+    report(
+        &format!("generated area: 1,000-vertex boundary with 20 holes ({vertices} vertices)"),
+        &req,
+        15,
+    );
 }

@@ -22,7 +22,9 @@ pub enum CameraError {
     UnknownPreset(String),
     #[error("camera parameter {name} must be a positive number, got {value}")]
     NotPositive { name: &'static str, value: f64 },
-    #[error("camera parameters must be 5 comma-separated numbers 'sensor_w_mm,sensor_h_mm,image_w_px,image_h_px,focal_mm', got '{0}'")]
+    #[error(
+        "camera parameters must be 5 comma-separated numbers 'sensor_w_mm,sensor_h_mm,image_w_px,image_h_px,focal_mm', got '{0}'"
+    )]
     BadSpec(String),
     #[error("overlap {name} must be in [0, 95] %, got {value}")]
     BadOverlap { name: &'static str, value: f64 },
@@ -141,7 +143,12 @@ pub struct Spacing {
     pub trigger_m: f64,
 }
 
-pub fn spacing(camera: &Camera, alt_m: f64, front_overlap_pct: f64, side_overlap_pct: f64) -> Result<Spacing, CameraError> {
+pub fn spacing(
+    camera: &Camera,
+    alt_m: f64,
+    front_overlap_pct: f64,
+    side_overlap_pct: f64,
+) -> Result<Spacing, CameraError> {
     for (name, value) in [("front", front_overlap_pct), ("side", side_overlap_pct)] {
         if !(0.0..=95.0).contains(&value) {
             return Err(CameraError::BadOverlap { name, value });
@@ -178,7 +185,10 @@ mod tests {
         assert!(matches!(Camera::parse("1,2,3"), Err(CameraError::BadSpec(_))));
         assert!(matches!(
             Camera::parse("13.2,8.8,5472,3648,0"),
-            Err(CameraError::NotPositive { name: "focal_length_mm", .. })
+            Err(CameraError::NotPositive {
+                name: "focal_length_mm",
+                ..
+            })
         ));
         let c = Camera::parse("13.2,8.8,5472,3648,10.4").unwrap();
         assert!(spacing(&c, 50.0, 99.0, 60.0).is_err());

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::geodesy::{distance_m, LatLon, LocalFrame};
+use crate::geodesy::{LatLon, LocalFrame, distance_m};
 use crate::plan::{MissionItem, Plan};
 
 /// A multirotor's performance and battery. Defaults: a 3.5–4 kg enterprise quad on two
@@ -76,15 +76,28 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
     let mut heading: Option<f64> = None;
     let mut joules = 0.0;
     let mut landed = false;
-    let leg = |e: &mut FlightEstimate, joules: &mut f64, heading: &mut Option<f64>, from: (LatLon, f64), to: (LatLon, f64), speed: f64| {
+    let leg = |e: &mut FlightEstimate,
+               joules: &mut f64,
+               heading: &mut Option<f64>,
+               from: (LatLon, f64),
+               to: (LatLon, f64),
+               speed: f64| {
         let d = distance_m(from.0, to.0);
         let dz = to.1 - from.1;
         let t_h = d / speed;
-        let t_v = if dz > 0.0 { dz / model.climb_rate_m_s } else { -dz / model.descent_rate_m_s };
+        let t_v = if dz > 0.0 {
+            dz / model.climb_rate_m_s
+        } else {
+            -dz / model.descent_rate_m_s
+        };
         let t = t_h.max(t_v);
         e.distance_m += d;
         e.time_s += t;
-        *joules += t * if d > 1.0 { model.cruise_power_w } else { model.hover_power_w };
+        *joules += t * if d > 1.0 {
+            model.cruise_power_w
+        } else {
+            model.hover_power_w
+        };
         if dz > 0.0 {
             e.climb_m += dz;
             *joules += t_v * model.climb_extra_power_w;
@@ -94,7 +107,8 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
             let v = frame.to_local(to.0);
             let h = v.x.atan2(v.y);
             if let Some(prev) = *heading {
-                let turn = (h - prev + std::f64::consts::PI).rem_euclid(2.0 * std::f64::consts::PI) - std::f64::consts::PI;
+                let turn =
+                    (h - prev + std::f64::consts::PI).rem_euclid(2.0 * std::f64::consts::PI) - std::f64::consts::PI;
                 if turn.abs() > 30f64.to_radians() {
                     e.turns += 1;
                     e.time_s += model.turn_penalty_s;
@@ -111,13 +125,24 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
                 alt = alt_m;
             }
             MissionItem::ChangeSpeed { speed_m_s } if speed_m_s > 0.0 => speed = speed_m_s,
-            MissionItem::Waypoint { position, alt_m, hold_s, .. } => {
+            MissionItem::Waypoint {
+                position,
+                alt_m,
+                hold_s,
+                ..
+            } => {
                 leg(&mut e, &mut joules, &mut heading, (pos, alt), (position, alt_m), speed);
                 e.time_s += hold_s;
                 joules += hold_s * model.hover_power_w;
                 (pos, alt) = (position, alt_m);
             }
-            MissionItem::LoiterTurns { center, alt_m, radius_m, turns, .. } => {
+            MissionItem::LoiterTurns {
+                center,
+                alt_m,
+                radius_m,
+                turns,
+                ..
+            } => {
                 leg(&mut e, &mut joules, &mut heading, (pos, alt), (center, alt_m), speed);
                 let around = 2.0 * std::f64::consts::PI * radius_m * turns;
                 e.distance_m += around;
@@ -159,7 +184,7 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geodesy::{destination, Geodetic};
+    use crate::geodesy::{Geodetic, destination};
     use crate::plan::PlanElement;
 
     #[test]
@@ -169,7 +194,10 @@ mod tests {
         let mut plan = Plan::new(home);
         plan.cruise_speed_m_s = 10.0;
         plan.elements = vec![
-            PlanElement::Item(MissionItem::Takeoff { position: None, alt_m: 50.0 }),
+            PlanElement::Item(MissionItem::Takeoff {
+                position: None,
+                alt_m: 50.0,
+            }),
             PlanElement::Item(MissionItem::waypoint(far, 50.0)),
             PlanElement::Item(MissionItem::ReturnToLaunch),
         ];
@@ -177,7 +205,10 @@ mod tests {
         let e = estimate(&plan, &m);
         assert!((e.distance_m - 3000.0).abs() < 1.0, "{e:?}");
         // 20 s climb + 150 s out + 150 s back + 33 s descent, plus one U-turn.
-        assert!((e.time_s - (20.0 + 300.0 + 50.0 / 1.5 + m.turn_penalty_s)).abs() < 1.0, "{e:?}");
+        assert!(
+            (e.time_s - (20.0 + 300.0 + 50.0 / 1.5 + m.turn_penalty_s)).abs() < 1.0,
+            "{e:?}"
+        );
         assert_eq!(e.turns, 1);
         assert!(e.within_budget());
     }

@@ -84,7 +84,11 @@ impl FenceGeometry {
         for (i, p) in fence.polygons.iter().enumerate() {
             let kind = if p.inclusion { "inclusion" } else { "exclusion" };
             let poly = geometry::ring_to_local(&frame, &p.vertices);
-            g.push(format!("{kind} polygon {}", i + 1), p.inclusion, LocalShape::Polygon(poly));
+            g.push(
+                format!("{kind} polygon {}", i + 1),
+                p.inclusion,
+                LocalShape::Polygon(poly),
+            );
         }
         for (i, c) in fence.circles.iter().enumerate() {
             let kind = if c.inclusion { "inclusion" } else { "exclusion" };
@@ -102,7 +106,11 @@ impl FenceGeometry {
     }
 
     pub fn push(&mut self, label: String, inclusion: bool, shape: LocalShape) {
-        self.shapes.push(FenceShape { label, inclusion, shape });
+        self.shapes.push(FenceShape {
+            label,
+            inclusion,
+            shape,
+        });
     }
 
     pub fn frame(&self) -> &LocalFrame {
@@ -248,7 +256,9 @@ mod tests {
         g.push(
             "exclusion 'tank farm'".into(),
             false,
-            LocalShape::Polygon(polygon![(x: -100.0, y: -100.0), (x: 100.0, y: -100.0), (x: 100.0, y: 100.0), (x: -100.0, y: 100.0)]),
+            LocalShape::Polygon(
+                polygon![(x: -100.0, y: -100.0), (x: 100.0, y: -100.0), (x: 100.0, y: 100.0), (x: -100.0, y: 100.0)],
+            ),
         );
         g.push(
             "exclusion 'heliport'".into(),

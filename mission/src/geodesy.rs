@@ -245,13 +245,10 @@ fn vincenty_inverse(a: LatLon, b: LatLon) -> Option<(f64, f64)> {
             + (1.0 - c)
                 * f
                 * sin_alpha
-                * (sigma
-                    + c * sin_sigma
-                        * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)));
+                * (sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1.0 + 2.0 * cos_2sm * cos_2sm)));
         if (lambda - prev).abs() < 1e-12 {
             let u_sq = cos2_alpha * (WGS84_A * WGS84_A - WGS84_B * WGS84_B) / (WGS84_B * WGS84_B);
-            let aa =
-                1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)));
+            let aa = 1.0 + u_sq / 16384.0 * (4096.0 + u_sq * (-768.0 + u_sq * (320.0 - 175.0 * u_sq)));
             let bb = u_sq / 1024.0 * (256.0 + u_sq * (-128.0 + u_sq * (74.0 - 47.0 * u_sq)));
             let delta_sigma = bb
                 * sin_sigma

@@ -14,14 +14,11 @@ pub fn to_local_polygon(frame: &LocalFrame, p: &Polygon<f64>) -> Polygon<f64> {
 }
 
 pub fn ring_to_local(frame: &LocalFrame, ring: &[LatLon]) -> Polygon<f64> {
-    let mut coords: Vec<Coord<f64>> = ring
-        .iter()
-        .map(|p| frame.coord_to_local(p.to_coord()))
-        .collect();
-    if coords.first() != coords.last() {
-        if let Some(&first) = coords.first() {
-            coords.push(first);
-        }
+    let mut coords: Vec<Coord<f64>> = ring.iter().map(|p| frame.coord_to_local(p.to_coord())).collect();
+    if let Some(&first) = coords.first()
+        && coords.last() != Some(&first)
+    {
+        coords.push(first);
     }
     Polygon::new(LineString::new(coords), vec![])
 }
@@ -140,7 +137,10 @@ mod tests {
         let t = first_contact(Coord { x: -5.0, y: 5.0 }, Coord { x: 15.0, y: 5.0 }, &sq);
         assert!((t.unwrap() - 0.25).abs() < 1e-12);
         assert!(first_contact(Coord { x: -5.0, y: 11.0 }, Coord { x: 15.0, y: 11.0 }, &sq).is_none());
-        assert_eq!(first_contact(Coord { x: 5.0, y: 5.0 }, Coord { x: 6.0, y: 6.0 }, &sq), Some(0.0));
+        assert_eq!(
+            first_contact(Coord { x: 5.0, y: 5.0 }, Coord { x: 6.0, y: 6.0 }, &sq),
+            Some(0.0)
+        );
     }
 
     #[test]
@@ -148,7 +148,13 @@ mod tests {
         let c = circle_polygon(Coord { x: 0.0, y: 0.0 }, 100.0, 16);
         for i in 0..360 {
             let a = (i as f64).to_radians();
-            assert!(point_in_polygon(Coord { x: 99.9 * a.cos(), y: 99.9 * a.sin() }, &c));
+            assert!(point_in_polygon(
+                Coord {
+                    x: 99.9 * a.cos(),
+                    y: 99.9 * a.sin()
+                },
+                &c
+            ));
         }
     }
 }

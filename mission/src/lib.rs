@@ -5,14 +5,15 @@
 
 pub mod area;
 pub mod camera;
+pub mod endurance;
+pub mod fence;
 pub mod geodesy;
+pub mod geometry;
+pub mod mavlink_items;
+pub mod patterns;
 pub mod plan;
 pub mod preview;
 pub mod qgc;
-pub mod fence;
-pub mod geometry;
-pub mod survey;
-pub mod endurance;
-pub mod patterns;
-pub mod validate;
 pub mod scenario;
+pub mod survey;
+pub mod validate;

@@ -7,7 +7,7 @@ use thiserror::Error;
 use crate::geodesy::{Geodetic, LatLon, LocalFrame};
 use crate::geometry::{coord_to_latlon, dist, to_local_multi};
 use crate::plan::{GeoFence, MissionItem, Plan, PlanElement, RallyPoint};
-use crate::survey::{fence_geometry, NamedShape, Navigator};
+use crate::survey::{NamedShape, Navigator, fence_geometry};
 
 #[derive(Debug, Error, PartialEq)]
 pub enum PatternError {
@@ -50,15 +50,25 @@ pub struct PerimeterRequest {
 
 /// Fly the area's boundary, offset inward by the margin and around exclusion zones, `laps` times.
 pub fn plan_perimeter(req: &PerimeterRequest) -> Result<PatternRoute, PatternError> {
-    if !(req.margin_m >= 0.0) {
-        return Err(PatternError::NotPositive { what: "margin", value: req.margin_m });
+    if req.margin_m.is_nan() || req.margin_m < 0.0 {
+        return Err(PatternError::NotPositive {
+            what: "margin",
+            value: req.margin_m,
+        });
     }
     if req.laps == 0 {
-        return Err(PatternError::NotPositive { what: "laps", value: 0.0 });
+        return Err(PatternError::NotPositive {
+            what: "laps",
+            value: 0.0,
+        });
     }
     let frame = frame_for(&req.area).ok_or(PatternError::NothingLeft(req.margin_m))?;
     let local = to_local_multi(&frame, &req.area);
-    let shrunk = if req.margin_m > 0.0 { local.buffer(-req.margin_m) } else { local };
+    let shrunk = if req.margin_m > 0.0 {
+        local.buffer(-req.margin_m)
+    } else {
+        local
+    };
     let inside = crate::survey::clip_to_fences(&frame, &shrunk, &req.fences, req.margin_m.max(1.0));
     let largest = inside
         .0
@@ -92,7 +102,12 @@ pub fn plan_perimeter(req: &PerimeterRequest) -> Result<PatternRoute, PatternErr
 }
 
 /// A plain waypoint route; with `avoid`, legs that would cross a fence are replaced by detours.
-pub fn plan_route(points: &[LatLon], fences: &[NamedShape], launch: LatLon, avoid: bool) -> Result<PatternRoute, PatternError> {
+pub fn plan_route(
+    points: &[LatLon],
+    fences: &[NamedShape],
+    launch: LatLon,
+    avoid: bool,
+) -> Result<PatternRoute, PatternError> {
     if points.is_empty() {
         return Err(PatternError::EmptyRoute);
     }
@@ -119,7 +134,14 @@ pub fn plan_route(points: &[LatLon], fences: &[NamedShape], launch: LatLon, avoi
 }
 
 /// An orbit of a point (a vessel, a detection), refused when its circle crosses a fence.
-pub fn plan_orbit(center: LatLon, radius_m: f64, turns: f64, clockwise: bool, alt_m: f64, fences: &[NamedShape]) -> Result<MissionItem, PatternError> {
+pub fn plan_orbit(
+    center: LatLon,
+    radius_m: f64,
+    turns: f64,
+    clockwise: bool,
+    alt_m: f64,
+    fences: &[NamedShape],
+) -> Result<MissionItem, PatternError> {
     for (what, value) in [("radius", radius_m), ("turns", turns), ("altitude", alt_m)] {
         if !(value.is_finite() && value > 0.0) {
             return Err(PatternError::NotPositive { what, value });
@@ -130,7 +152,10 @@ pub fn plan_orbit(center: LatLon, radius_m: f64, turns: f64, clockwise: bool, al
     let circle: Vec<Coord<f64>> = (0..=72)
         .map(|k| {
             let a = (k as f64 * 5.0).to_radians();
-            Coord { x: radius_m * a.sin(), y: radius_m * a.cos() }
+            Coord {
+                x: radius_m * a.sin(),
+                y: radius_m * a.cos(),
+            }
         })
         .collect();
     for w in circle.windows(2) {
@@ -138,7 +163,13 @@ pub fn plan_orbit(center: LatLon, radius_m: f64, turns: f64, clockwise: bool, al
             return Err(PatternError::OrbitBreach(b.to_string()));
         }
     }
-    Ok(MissionItem::LoiterTurns { center, alt_m, radius_m, turns, clockwise })
+    Ok(MissionItem::LoiterTurns {
+        center,
+        alt_m,
+        radius_m,
+        turns,
+        clockwise,
+    })
 }
 
 fn frame_for(area: &MultiPolygon<f64>) -> Option<LocalFrame> {
@@ -146,13 +177,25 @@ fn frame_for(area: &MultiPolygon<f64>) -> Option<LocalFrame> {
     Some(LocalFrame::at(LatLon::from_coord(rect.center())))
 }
 
-fn finish(frame: &LocalFrame, fences: &[NamedShape], launch: Coord<f64>, points: &[Coord<f64>]) -> Result<PatternRoute, PatternError> {
+fn finish(
+    frame: &LocalFrame,
+    fences: &[NamedShape],
+    launch: Coord<f64>,
+    points: &[Coord<f64>],
+) -> Result<PatternRoute, PatternError> {
     let fence = fence_geometry(*frame, fences);
     let nav = Navigator::new(&fence, 5.0);
     let (first, last) = (points[0], points[points.len() - 1]);
-    let unreachable = |from: &str, to: &str| PatternError::Unreachable { from: from.into(), to: to.into() };
-    let path_in = nav.path(launch, first).ok_or_else(|| unreachable("launch", "the pattern"))?;
-    let path_out = nav.path(last, launch).ok_or_else(|| unreachable("the pattern", "launch"))?;
+    let unreachable = |from: &str, to: &str| PatternError::Unreachable {
+        from: from.into(),
+        to: to.into(),
+    };
+    let path_in = nav
+        .path(launch, first)
+        .ok_or_else(|| unreachable("launch", "the pattern"))?;
+    let path_out = nav
+        .path(last, launch)
+        .ok_or_else(|| unreachable("the pattern", "launch"))?;
     let ll = |c: &Coord<f64>| coord_to_latlon(frame, *c);
     Ok(PatternRoute {
         transit_in: path_in[1..path_in.len() - 1].iter().map(ll).collect(),
@@ -180,8 +223,13 @@ pub fn assemble(
 ) -> Plan {
     let wp = |p: &LatLon| PlanElement::Item(MissionItem::waypoint(*p, settings.alt_m));
     let mut elements = vec![
-        PlanElement::Item(MissionItem::Takeoff { position: None, alt_m: settings.alt_m }),
-        PlanElement::Item(MissionItem::ChangeSpeed { speed_m_s: settings.speed_m_s }),
+        PlanElement::Item(MissionItem::Takeoff {
+            position: None,
+            alt_m: settings.alt_m,
+        }),
+        PlanElement::Item(MissionItem::ChangeSpeed {
+            speed_m_s: settings.speed_m_s,
+        }),
     ];
     elements.extend(transit_in.iter().map(wp));
     elements.extend(body);

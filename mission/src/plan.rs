@@ -18,7 +18,15 @@ pub mod frame {
 
     /// Frames whose param5/param6 are latitude/longitude in degrees.
     pub fn is_global(frame: u8) -> bool {
-        matches!(frame, GLOBAL | GLOBAL_RELATIVE_ALT | GLOBAL_INT | GLOBAL_RELATIVE_ALT_INT | GLOBAL_TERRAIN_ALT | GLOBAL_TERRAIN_ALT_INT)
+        matches!(
+            frame,
+            GLOBAL
+                | GLOBAL_RELATIVE_ALT
+                | GLOBAL_INT
+                | GLOBAL_RELATIVE_ALT_INT
+                | GLOBAL_TERRAIN_ALT
+                | GLOBAL_TERRAIN_ALT_INT
+        )
     }
 }
 
@@ -111,10 +119,9 @@ impl MissionItem {
         match self {
             MissionItem::Waypoint { position, alt_m, .. } => Some((*position, *alt_m)),
             MissionItem::LoiterTurns { center, alt_m, .. } => Some((*center, *alt_m)),
-            MissionItem::Other(raw) if frame::is_global(raw.frame) && raw.params[4] != 0.0 => Some((
-                LatLon::new(raw.params[4], raw.params[5]),
-                raw.params[6],
-            )),
+            MissionItem::Other(raw) if frame::is_global(raw.frame) && raw.params[4] != 0.0 => {
+                Some((LatLon::new(raw.params[4], raw.params[5]), raw.params[6]))
+            }
             _ => None,
         }
     }
@@ -131,11 +138,11 @@ impl MissionItem {
                 format!("camera trigger every {distance_m:.1} m")
             }
             MissionItem::LoiterTurns {
-                center, radius_m, turns, ..
-            } => format!(
-                "orbit {:.6},{:.6} r={radius_m:.0} m × {turns}",
-                center.lat, center.lon
-            ),
+                center,
+                radius_m,
+                turns,
+                ..
+            } => format!("orbit {:.6},{:.6} r={radius_m:.0} m × {turns}", center.lat, center.lon),
             MissionItem::ReturnToLaunch => "return to launch".into(),
             MissionItem::Land { .. } => "land".into(),
             MissionItem::Other(raw) => format!("MAV_CMD {}", raw.command),
@@ -268,10 +275,7 @@ impl Plan {
 
     /// Every mission item in flight order, with surveys and foreign elements expanded.
     pub fn mission_items(&self) -> Vec<MissionItem> {
-        self.elements
-            .iter()
-            .flat_map(|e| e.items().iter().cloned())
-            .collect()
+        self.elements.iter().flat_map(|e| e.items().iter().cloned()).collect()
     }
 }
 
@@ -283,7 +287,11 @@ impl MissionItem {
         let (command, frame_no, params) = match *self {
             MissionItem::Takeoff { position, alt_m } => {
                 let p = position.unwrap_or(LatLon::new(0.0, 0.0));
-                (cmd::NAV_TAKEOFF, frame::GLOBAL_RELATIVE_ALT, [0.0, 0.0, 0.0, NAN, p.lat, p.lon, alt_m])
+                (
+                    cmd::NAV_TAKEOFF,
+                    frame::GLOBAL_RELATIVE_ALT,
+                    [0.0, 0.0, 0.0, NAN, p.lat, p.lon, alt_m],
+                )
             }
             MissionItem::Waypoint {
                 position,
@@ -322,7 +330,11 @@ impl MissionItem {
             MissionItem::ReturnToLaunch => (cmd::NAV_RETURN_TO_LAUNCH, frame::MISSION, [0.0; 7]),
             MissionItem::Land { position } => {
                 let p = position.unwrap_or(LatLon::new(0.0, 0.0));
-                (cmd::NAV_LAND, frame::GLOBAL_RELATIVE_ALT, [0.0, 0.0, 0.0, NAN, p.lat, p.lon, 0.0])
+                (
+                    cmd::NAV_LAND,
+                    frame::GLOBAL_RELATIVE_ALT,
+                    [0.0, 0.0, 0.0, NAN, p.lat, p.lon, 0.0],
+                )
             }
             MissionItem::Other(ref raw) => return raw.clone(),
         };
@@ -387,7 +399,12 @@ mod tests {
             (proptest::option::of(pos.clone()), 1.0..500.0f64)
                 .prop_map(|(position, alt_m)| MissionItem::Takeoff { position, alt_m }),
             (pos.clone(), 1.0..500.0f64, 0.0..60.0f64, 0.0..20.0f64).prop_map(|(position, alt_m, hold_s, a)| {
-                MissionItem::Waypoint { position, alt_m, hold_s, acceptance_radius_m: a }
+                MissionItem::Waypoint {
+                    position,
+                    alt_m,
+                    hold_s,
+                    acceptance_radius_m: a,
+                }
             }),
             (0.5..30.0f64).prop_map(|speed_m_s| MissionItem::ChangeSpeed { speed_m_s }),
             (0.0..100.0f64).prop_map(|distance_m| MissionItem::CameraTriggerDistance { distance_m }),

@@ -65,12 +65,7 @@ pub enum SiteKind {
 
 impl SiteKind {
     pub fn from_name(name: &str) -> Self {
-        match name
-            .trim()
-            .to_ascii_lowercase()
-            .replace([' ', '-'], "_")
-            .as_str()
-        {
+        match name.trim().to_ascii_lowercase().replace([' ', '-'], "_").as_str() {
             "launch" => SiteKind::Launch,
             "rally" => SiteKind::Rally,
             "vessel" => SiteKind::Vessel,
@@ -148,9 +143,7 @@ impl Site {
     /// The vessel this site describes, if it is a valid vessel site (every vessel of a
     /// parsed scenario is).
     pub fn vessel(&self) -> Option<Vessel> {
-        (self.kind == SiteKind::Vessel)
-            .then(|| vessel_of(self).ok())
-            .flatten()
+        (self.kind == SiteKind::Vessel).then(|| vessel_of(self).ok()).flatten()
     }
 
     /// The stack this site describes, if it is a valid container stack site.
@@ -217,8 +210,7 @@ pub fn parse(text: &str) -> Result<PortScenario, AreaError> {
                     position,
                     properties,
                 };
-                check_site(&site, &mut containers)
-                    .map_err(|problem| feature_error(&site.name, ordinal, problem))?;
+                check_site(&site, &mut containers).map_err(|problem| feature_error(&site.name, ordinal, problem))?;
                 sites.push(site);
                 site_ordinals.push(ordinal);
             }
@@ -239,10 +231,7 @@ pub fn parse(text: &str) -> Result<PortScenario, AreaError> {
             }
             (reference, properties)
         }
-        None => (
-            default_reference(&zones, &sites).ok_or(AreaError::Empty)?,
-            Map::new(),
-        ),
+        None => (default_reference(&zones, &sites).ok_or(AreaError::Empty)?, Map::new()),
     };
     let scenario = PortScenario {
         name: text_property(&properties, "name"),
@@ -256,9 +245,7 @@ pub fn parse(text: &str) -> Result<PortScenario, AreaError> {
     // Zones may follow the sites in the file, so berths are checked once all are read.
     for (site, ordinal) in scenario.sites.iter().zip(site_ordinals) {
         if let Some(berth) = site.vessel().and_then(|v| v.berth)
-            && scenario
-                .zone(&berth)
-                .is_none_or(|z| z.kind != ZoneKind::Berth)
+            && scenario.zone(&berth).is_none_or(|z| z.kind != ZoneKind::Berth)
         {
             return Err(feature_error(
                 &site.name,
@@ -297,12 +284,7 @@ fn default_reference(zones: &[Zone], sites: &[Site]) -> Option<LatLon> {
     let mut bounds: Option<(f64, f64, f64, f64)> = None;
     for p in points {
         let b = bounds.get_or_insert((p.lat, p.lon, p.lat, p.lon));
-        *b = (
-            b.0.min(p.lat),
-            b.1.min(p.lon),
-            b.2.max(p.lat),
-            b.3.max(p.lon),
-        );
+        *b = (b.0.min(p.lat), b.1.min(p.lon), b.2.max(p.lat), b.3.max(p.lon));
     }
     bounds.map(|(s, w, n, e)| LatLon::new((s + n) / 2.0, (w + e) / 2.0))
 }
@@ -323,9 +305,7 @@ fn check_site(site: &Site, containers: &mut HashMap<String, String>) -> Result<(
             for number in stack.containers {
                 let key = normalise_container(&number);
                 if let Some(other) = containers.insert(key, site.name.clone()) {
-                    return Err(format!(
-                        "container {number} is already in stack \"{other}\""
-                    ));
+                    return Err(format!("container {number} is already in stack \"{other}\""));
                 }
             }
         }
@@ -376,9 +356,7 @@ fn vessel_of(site: &Site) -> Result<Vessel, String> {
     let length_m = positive(p, "length_m")?;
     let beam_m = positive(p, "beam_m")?;
     if beam_m > length_m {
-        return Err(format!(
-            "beam_m {beam_m} is larger than length_m {length_m}"
-        ));
+        return Err(format!("beam_m {beam_m} is larger than length_m {length_m}"));
     }
     let state = match p.get("state").and_then(Value::as_str) {
         Some("berthed") => VesselState::Berthed,
@@ -387,8 +365,7 @@ fn vessel_of(site: &Site) -> Result<Vessel, String> {
         _ => {
             return Err(format!(
                 "state must be \"berthed\", \"at_anchor\" or \"underway\", found {}",
-                p.get("state")
-                    .map_or_else(|| "nothing".to_string(), Value::to_string)
+                p.get("state").map_or_else(|| "nothing".to_string(), Value::to_string)
             ));
         }
     };
@@ -432,16 +409,8 @@ pub fn is_valid_imo(number: u32) -> bool {
     if !(1_000_000..=9_999_999).contains(&number) {
         return false;
     }
-    let digits: Vec<u32> = number
-        .to_string()
-        .chars()
-        .filter_map(|c| c.to_digit(10))
-        .collect();
-    let sum: u32 = digits[..6]
-        .iter()
-        .zip((2..=7).rev())
-        .map(|(d, w)| d * w)
-        .sum();
+    let digits: Vec<u32> = number.to_string().chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits[..6].iter().zip((2..=7).rev()).map(|(d, w)| d * w).sum();
     sum % 10 == digits[6]
 }
 
@@ -629,9 +598,7 @@ impl PortScenario {
     }
 
     pub fn container_stacks(&self) -> impl Iterator<Item = (&Site, ContainerStack)> + '_ {
-        self.sites
-            .iter()
-            .filter_map(|s| s.container_stack().map(|c| (s, c)))
+        self.sites.iter().filter_map(|s| s.container_stack().map(|c| (s, c)))
     }
 
     /// The geofence the scenario implies: `fence` zones are inclusions (their holes become
@@ -661,12 +628,10 @@ impl PortScenario {
                             vertices: open(p.exterior()),
                         });
                         if inclusion {
-                            fence
-                                .polygons
-                                .extend(p.interiors().iter().map(|hole| FencePolygon {
-                                    inclusion: false,
-                                    vertices: open(hole),
-                                }));
+                            fence.polygons.extend(p.interiors().iter().map(|hole| FencePolygon {
+                                inclusion: false,
+                                vertices: open(hole),
+                            }));
                         }
                     }
                 }
@@ -740,16 +705,11 @@ mod tests {
     }
 
     fn point(props: &str) -> String {
-        format!(
-            r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Point","coordinates":[8.9,44.4]}}}}"#
-        )
+        format!(r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Point","coordinates":[8.9,44.4]}}}}"#)
     }
 
     fn collection(features: &[String]) -> String {
-        format!(
-            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
-            features.join(",")
-        )
+        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))
     }
 
     #[test]
@@ -792,24 +752,20 @@ mod tests {
         ];
         for (props, problem) in cases {
             let e = parse(&collection(&[point(props)])).unwrap_err().to_string();
-            assert!(
-                e.contains("Ghost (feature #1)") && e.contains(problem),
-                "{e}"
-            );
+            assert!(e.contains("Ghost (feature #1)") && e.contains(problem), "{e}");
         }
     }
 
     #[test]
     fn duplicate_container_and_second_scenario_are_refused() {
-        let stack = r#"{"name":"S","kind":"container_stack","containers":["CSQU3054383"],"heading_deg":0,"rows":1,"tiers":1}"#;
+        let stack =
+            r#"{"name":"S","kind":"container_stack","containers":["CSQU3054383"],"heading_deg":0,"rows":1,"tiers":1}"#;
         let e = parse(&collection(&[point(stack), point(stack)]))
             .unwrap_err()
             .to_string();
         assert!(e.contains("already in stack \"S\""), "{e}");
         let meta = r#"{"name":"P","kind":"scenario"}"#;
-        let e = parse(&collection(&[point(meta), point(meta)]))
-            .unwrap_err()
-            .to_string();
+        let e = parse(&collection(&[point(meta), point(meta)])).unwrap_err().to_string();
         assert!(e.contains("second scenario feature"), "{e}");
     }
 

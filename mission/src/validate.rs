@@ -2,9 +2,9 @@
 
 use serde::Serialize;
 
-use crate::endurance::{estimate, EnergyModel, FlightEstimate};
+use crate::endurance::{EnergyModel, FlightEstimate, estimate};
 use crate::fence::FenceGeometry;
-use crate::geodesy::{destination, LatLon, LocalFrame};
+use crate::geodesy::{LatLon, LocalFrame, destination};
 use crate::plan::{MissionItem, Plan};
 
 /// Limits a plan must respect besides its own fence.
@@ -69,8 +69,15 @@ impl Report {
     }
 }
 
-/// Check a whole plan; every offending item is listed with the reason.
+/// Check a whole plan against its own fence; every offending item is listed with the reason.
 pub fn validate(plan: &Plan, limits: &Limits, model: &EnergyModel) -> Report {
+    let fence = FenceGeometry::from_fence(&plan.fence, LocalFrame::at(plan.home.horizontal()));
+    validate_against(plan, &fence, limits, model)
+}
+
+/// Check a whole plan against fences given separately (named as the officer knows them); the
+/// plan's own ceiling still applies.
+pub fn validate_against(plan: &Plan, fence: &FenceGeometry, limits: &Limits, model: &EnergyModel) -> Report {
     let mut problems = Vec::new();
     let mut error = |item: Option<usize>, message: String| {
         problems.push(Problem {
@@ -81,13 +88,25 @@ pub fn validate(plan: &Plan, limits: &Limits, model: &EnergyModel) -> Report {
     };
     let home = plan.home.horizontal();
     if !home.is_valid() {
-        error(None, format!("home {:.6},{:.6} is not a valid position", home.lat, home.lon));
+        error(
+            None,
+            format!("home {:.6},{:.6} is not a valid position", home.lat, home.lon),
+        );
     }
-    let fence = FenceGeometry::from_fence(&plan.fence, LocalFrame::at(home));
-    let ceiling = plan.fence.max_alt_m.map_or(limits.max_alt_m, |f| f.min(limits.max_alt_m));
+    let ceiling = plan
+        .fence
+        .max_alt_m
+        .map_or(limits.max_alt_m, |f| f.min(limits.max_alt_m));
     for (i, p) in plan.fence.polygons.iter().enumerate() {
         if p.vertices.len() < 3 {
-            error(None, format!("fence polygon {} has {} vertices; at least 3 are needed", i + 1, p.vertices.len()));
+            error(
+                None,
+                format!(
+                    "fence polygon {} has {} vertices; at least 3 are needed",
+                    i + 1,
+                    p.vertices.len()
+                ),
+            );
         }
     }
     if fence.inclusions().count() > 0 && !fence.allows_point(fence.frame().coord_to_local(home.to_coord())) {
@@ -101,17 +120,34 @@ pub fn validate(plan: &Plan, limits: &Limits, model: &EnergyModel) -> Report {
     for (i, item) in items.iter().enumerate() {
         if let Some(alt) = item_altitude(item) {
             if alt > ceiling {
-                error(Some(i), format!("{}: altitude {alt:.0} m is above the ceiling of {ceiling:.0} m", item.describe()));
+                error(
+                    Some(i),
+                    format!(
+                        "{}: altitude {alt:.0} m is above the ceiling of {ceiling:.0} m",
+                        item.describe()
+                    ),
+                );
             }
-            if matches!(item, MissionItem::Waypoint { .. } | MissionItem::LoiterTurns { .. }) && alt < limits.min_alt_m {
-                error(Some(i), format!("{}: altitude {alt:.0} m is below the minimum of {:.0} m", item.describe(), limits.min_alt_m));
+            if matches!(item, MissionItem::Waypoint { .. } | MissionItem::LoiterTurns { .. }) && alt < limits.min_alt_m
+            {
+                error(
+                    Some(i),
+                    format!(
+                        "{}: altitude {alt:.0} m is below the minimum of {:.0} m",
+                        item.describe(),
+                        limits.min_alt_m
+                    ),
+                );
             }
         }
         if let MissionItem::Other(raw) = item {
             warnings.push(Problem {
                 severity: Severity::Warning,
                 item: Some(i),
-                message: format!("MAV_CMD {} is not understood by the planner and was not checked", raw.command),
+                message: format!(
+                    "MAV_CMD {} is not understood by the planner and was not checked",
+                    raw.command
+                ),
             });
         }
         let Some((target, _)) = item.target() else {
@@ -131,7 +167,7 @@ pub fn validate(plan: &Plan, limits: &Limits, model: &EnergyModel) -> Report {
             error(Some(i), format!("leg from {leg_from_label} to {} {b}", item.describe()));
         }
         if let MissionItem::LoiterTurns { center, radius_m, .. } = item {
-            for b in circle_breaches(&fence, *center, *radius_m) {
+            for b in circle_breaches(fence, *center, *radius_m) {
                 error(Some(i), format!("orbit of radius {radius_m:.0} m {b}"));
             }
         }

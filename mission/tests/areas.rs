@@ -1,13 +1,9 @@
 //! Reading areas (GeoJSON, KML) and the shared port scenario, including the example port every crate tests against.
 
 use geo::{Contains, Coord, Point};
-use mission::area::{
-    AreaError, Zone, ZoneKind, ZoneShape, parse_geojson, parse_kml, zones_to_geojson,
-};
+use mission::area::{AreaError, Zone, ZoneKind, ZoneShape, parse_geojson, parse_kml, zones_to_geojson};
 use mission::geodesy::{LatLon, distance_m};
-use mission::scenario::{
-    self, PortScenario, SiteKind, VesselState, is_valid_container_number, is_valid_imo,
-};
+use mission::scenario::{self, PortScenario, SiteKind, VesselState, is_valid_container_number, is_valid_imo};
 use nalgebra::Vector2;
 
 const EXAMPLE_PORT: &str = include_str!("../../data/scenarios/example-port.geojson");
@@ -33,10 +29,7 @@ fn contains(zone: &Zone, p: LatLon) -> bool {
 
 /// Twice the signed area in degrees²: positive for counter-clockwise rings.
 fn signed_area2(ring: &geo::LineString<f64>) -> f64 {
-    ring.0
-        .windows(2)
-        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
-        .sum()
+    ring.0.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
 #[test]
@@ -47,19 +40,13 @@ fn example_port_has_its_zones() {
     assert_eq!(s.reference, LatLon::new(44.4, 8.9));
     assert_eq!(s.max_alt_m, Some(120.0));
 
-    let names = |kind: ZoneKind| {
-        s.zones_of(kind)
-            .map(|z| z.name.as_str())
-            .collect::<Vec<_>>()
-    };
+    let names = |kind: ZoneKind| s.zones_of(kind).map(|z| z.name.as_str()).collect::<Vec<_>>();
     assert_eq!(names(ZoneKind::Fence), ["Operational fence"]);
     assert_eq!(names(ZoneKind::Area), ["Port of Example"]);
     assert_eq!(names(ZoneKind::Quay), ["Quay A", "Quay B", "Quay C"]);
     assert_eq!(
         names(ZoneKind::Berth),
-        [
-            "Berth 1", "Berth 2", "Berth 3", "Berth 4", "Berth 5", "Berth 6"
-        ]
+        ["Berth 1", "Berth 2", "Berth 3", "Berth 4", "Berth 5", "Berth 6"]
     );
     assert_eq!(names(ZoneKind::ContainerYard), ["Container Terminal Yard"]);
     assert_eq!(names(ZoneKind::Restricted), ["Customs Examination Area"]);
@@ -71,10 +58,7 @@ fn example_port_has_its_zones() {
     assert_eq!(s.zones.len(), 16);
 
     // Lookup ignores case.
-    assert_eq!(
-        s.zone("berth 3").map(|z| z.kind.clone()),
-        Some(ZoneKind::Berth)
-    );
+    assert_eq!(s.zone("berth 3").map(|z| z.kind.clone()), Some(ZoneKind::Berth));
     assert!(s.zone("Berth 7").is_none());
 
     // Every berth lies along the quay it names.
@@ -94,11 +78,7 @@ fn example_port_has_its_zones() {
         if let ZoneShape::Polygons(mp) = &zone.shape {
             for p in &mp.0 {
                 assert!(signed_area2(p.exterior()) > 0.0, "{}", zone.name);
-                assert!(
-                    p.interiors().iter().all(|h| signed_area2(h) < 0.0),
-                    "{}",
-                    zone.name
-                );
+                assert!(p.interiors().iter().all(|h| signed_area2(h) < 0.0), "{}", zone.name);
             }
         }
     }
@@ -135,10 +115,7 @@ fn example_port_sizes_are_realistic() {
 
     // The anchorage lies offshore: south of the coast (the reference), inside the fence.
     let fence = s.zone("Operational fence").unwrap();
-    for c in &polygons(s.zone("Outer Anchorage").unwrap()).0[0]
-        .exterior()
-        .0
-    {
+    for c in &polygons(s.zone("Outer Anchorage").unwrap()).0[0].exterior().0 {
         assert!(frame.to_local(LatLon::from_coord(*c)).y < -1000.0);
         assert!(contains(fence, LatLon::from_coord(*c)));
     }
@@ -148,27 +125,19 @@ fn example_port_sizes_are_realistic() {
 fn example_port_airport_zone_cuts_the_fence_corner() {
     let s = example();
     let frame = s.frame();
-    let ZoneShape::Circle { center, radius_m } = s.zone("Example Airport CTR").unwrap().shape
-    else {
+    let ZoneShape::Circle { center, radius_m } = s.zone("Example Airport CTR").unwrap().shape else {
         panic!("the airport zone is a circle");
     };
     let c = frame.to_local(center);
     let fence = polygons(s.zone("Operational fence").unwrap()).0[0].exterior();
-    let local: Vec<Vector2<f64>> = fence
-        .0
-        .iter()
-        .map(|p| frame.to_local(LatLon::from_coord(*p)))
-        .collect();
+    let local: Vec<Vector2<f64>> = fence.0.iter().map(|p| frame.to_local(LatLon::from_coord(*p))).collect();
     let west = local.iter().map(|v| v.x).fold(f64::MAX, f64::min);
     let north = local.iter().map(|v| v.y).fold(f64::MIN, f64::max);
     // The north-west corner is inside the circle; the circle leaves the fence's west and
     // north edges at these two points.
     assert!((Vector2::new(west, north) - c).norm() < radius_m - 500.0);
     let on_west = Vector2::new(west, c.y - (radius_m.powi(2) - (west - c.x).powi(2)).sqrt());
-    let on_north = Vector2::new(
-        c.x + (radius_m.powi(2) - (north - c.y).powi(2)).sqrt(),
-        north,
-    );
+    let on_north = Vector2::new(c.x + (radius_m.powi(2) - (north - c.y).powi(2)).sqrt(), north);
     // A straight leg between points 30 m clear of the circle on each edge, both inside the
     // fence, still passes well inside the zone: the planner must route around it.
     let a = on_west - Vector2::new(0.0, 30.0);
@@ -194,10 +163,7 @@ fn example_port_has_its_sites() {
     let launch = s.launch().expect("a launch pad");
     assert_eq!(launch.alt, 4.0);
     let quay_b = s.zone("Quay B").unwrap();
-    assert!(
-        contains(quay_b, launch.horizontal()),
-        "launch pad on Quay B"
-    );
+    assert!(contains(quay_b, launch.horizontal()), "launch pad on Quay B");
     for zone in s.zones_of(ZoneKind::Exclusion) {
         assert!(!contains(zone, launch.horizontal()));
     }
@@ -208,10 +174,7 @@ fn example_port_has_its_sites() {
     for r in &rally {
         assert_eq!(r.alt_m, 30.0);
         assert!(contains(fence, r.position));
-        assert!(
-            s.zones_of(ZoneKind::Exclusion)
-                .all(|z| !contains(z, r.position))
-        );
+        assert!(s.zones_of(ZoneKind::Exclusion).all(|z| !contains(z, r.position)));
     }
 
     let vessels: Vec<_> = s.vessels().collect();
@@ -227,34 +190,19 @@ fn example_port_has_its_sites() {
         (3, 2, 1)
     );
     for (site, v) in &vessels {
-        assert!(is_valid_imo(
-            v.imo.expect("every example vessel has an IMO number")
-        ));
+        assert!(is_valid_imo(v.imo.expect("every example vessel has an IMO number")));
         assert!(v.length_m > v.beam_m && v.beam_m > 0.0);
         assert!(contains(fence, site.position), "{}", v.name);
         match v.state {
             VesselState::Berthed => {
                 let berth = s
-                    .zone(
-                        v.berth
-                            .as_deref()
-                            .expect("berthed vessels name their berth"),
-                    )
+                    .zone(v.berth.as_deref().expect("berthed vessels name their berth"))
                     .unwrap();
-                assert!(
-                    contains(berth, site.position),
-                    "{} in {}",
-                    v.name,
-                    berth.name
-                );
+                assert!(contains(berth, site.position), "{} in {}", v.name, berth.name);
                 // Alongside: heading parallel to the berth's long side (north-south or east-west).
                 assert_eq!(v.heading_deg % 90.0, 0.0, "{}", v.name);
             }
-            VesselState::AtAnchor => assert!(
-                contains(anchorage, site.position),
-                "{} in the anchorage",
-                v.name
-            ),
+            VesselState::AtAnchor => assert!(contains(anchorage, site.position), "{} in the anchorage", v.name),
             VesselState::Underway => assert!(!contains(anchorage, site.position)),
         }
     }
@@ -309,10 +257,7 @@ fn example_port_round_trips() {
     // The zones alone read as a plain area file too.
     let zones = parse_geojson(EXAMPLE_PORT).unwrap();
     assert_eq!(zones, s.zones);
-    assert_eq!(
-        parse_geojson(&zones_to_geojson(&zones).to_string()).unwrap(),
-        zones
-    );
+    assert_eq!(parse_geojson(&zones_to_geojson(&zones).to_string()).unwrap(), zones);
 }
 
 #[test]
@@ -331,10 +276,7 @@ fn polygon_with_hole_and_multipolygon() {
     assert_eq!(zones.len(), 3);
     assert_eq!(zones[0].kind, ZoneKind::ContainerYard);
     assert_eq!(polygons(&zones[0]).0[0].interiors().len(), 1);
-    assert!(
-        !contains(&zones[0], LatLon::new(44.403, 8.906)),
-        "inside the hole"
-    );
+    assert!(!contains(&zones[0], LatLon::new(44.403, 8.906)), "inside the hole");
     assert!(contains(&zones[0], LatLon::new(44.401, 8.901)));
     assert_eq!(zones[1].kind, ZoneKind::Berth);
     let mp = polygons(&zones[1]);
@@ -360,8 +302,7 @@ fn clockwise_exterior_is_rewound_silently() {
 #[test]
 fn kml_sample_parses_with_holes_and_kinds() {
     let zones = parse_kml(PORT_KML).unwrap();
-    let summary: Vec<(&str, &ZoneKind)> =
-        zones.iter().map(|z| (z.name.as_str(), &z.kind)).collect();
+    let summary: Vec<(&str, &ZoneKind)> = zones.iter().map(|z| (z.name.as_str(), &z.kind)).collect();
     assert_eq!(
         summary,
         [
@@ -374,12 +315,7 @@ fn kml_sample_parses_with_holes_and_kinds() {
     let yard = &zones[0];
     assert_eq!(polygons(yard).0[0].interiors().len(), 1);
     assert_eq!(yard.properties["operator"], "Example Terminals & Co");
-    assert!(
-        yard.properties["description"]
-            .as_str()
-            .unwrap()
-            .contains("<b>A</b>")
-    );
+    assert!(yard.properties["description"].as_str().unwrap().contains("<b>A</b>"));
     assert_eq!(polygons(&zones[1]).0.len(), 2);
     // The clockwise boundary was re-wound.
     assert!(signed_area2(polygons(&zones[2]).0[0].exterior()) > 0.0);
@@ -388,9 +324,7 @@ fn kml_sample_parses_with_holes_and_kinds() {
     let frame = s.frame();
     let kml_corner = frame.to_local(LatLon::from_coord(polygons(yard).0[0].exterior().0[0]));
     let geojson_corner = frame.to_local(LatLon::from_coord(
-        polygons(s.zone("Container Terminal Yard").unwrap()).0[0]
-            .exterior()
-            .0[0],
+        polygons(s.zone("Container Terminal Yard").unwrap()).0[0].exterior().0[0],
     ));
     assert!((kml_corner - geojson_corner).norm() < 1.0);
 }
@@ -411,10 +345,7 @@ fn error_text(name: &str, rings: &str) -> String {
 
 #[test]
 fn open_ring_is_named() {
-    let e = error_text(
-        "Berth 9",
-        "[[[8.9,44.4],[8.91,44.4],[8.91,44.41],[8.9,44.41]]]",
-    );
+    let e = error_text("Berth 9", "[[[8.9,44.4],[8.91,44.4],[8.91,44.41],[8.9,44.41]]]");
     assert!(
         e.starts_with("feature Berth 9 (feature #2): exterior ring: open ring"),
         "{e}"
@@ -450,9 +381,7 @@ fn hole_crossing_exterior_is_named() {
           [[8.91,44.41],[8.93,44.41],[8.93,44.415],[8.91,44.415],[8.91,44.41]]]",
     );
     assert!(
-        e.starts_with(
-            "feature Leaky yard (feature #2): rings cross: exterior ring edge 1 crosses hole 1 edge"
-        ),
+        e.starts_with("feature Leaky yard (feature #2): rings cross: exterior ring edge 1 crosses hole 1 edge"),
         "{e}"
     );
     assert!(e.contains("near (8.920000, 44.41"), "{e}");
@@ -460,10 +389,7 @@ fn hole_crossing_exterior_is_named() {
 
 #[test]
 fn latitude_out_of_range_is_named() {
-    let e = error_text(
-        "Polar",
-        "[[[8.9,44.4],[8.91,94.4],[8.91,44.41],[8.9,44.4]]]",
-    );
+    let e = error_text("Polar", "[[[8.9,44.4],[8.91,94.4],[8.91,44.41],[8.9,44.4]]]");
     assert_eq!(
         e,
         "feature Polar (feature #2): exterior ring: vertex 1 has latitude 94.4 out of range [-90, 90]"
@@ -484,18 +410,8 @@ fn multipolygon_errors_name_the_polygon() {
 
 #[test]
 fn bad_json_is_a_syntax_error() {
-    let e = parse_geojson(r#"{"type":"FeatureCollection","features":[ {"type":"Feature",}"#)
-        .unwrap_err();
-    assert!(
-        matches!(
-            e,
-            AreaError::Syntax {
-                format: "GeoJSON",
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let e = parse_geojson(r#"{"type":"FeatureCollection","features":[ {"type":"Feature",}"#).unwrap_err();
+    assert!(matches!(e, AreaError::Syntax { format: "GeoJSON", .. }), "{e:?}");
     let text = e.to_string();
     assert!(
         text.starts_with("not valid GeoJSON: ") && text.contains("line 1"),
@@ -513,16 +429,11 @@ fn kml_errors_name_the_placemark() {
     );
     let e = parse_kml(&bad).unwrap_err().to_string();
     assert!(
-        e.starts_with(
-            "feature Customs Examination Area (placemark #4): polygon 0, self-intersection"
-        ),
+        e.starts_with("feature Customs Examination Area (placemark #4): polygon 0, self-intersection"),
         "{e}"
     );
     let e = parse_kml("<kml><Document><Placemark></Folder></kml>").unwrap_err();
-    assert!(
-        matches!(e, AreaError::Syntax { format: "KML", .. }),
-        "{e:?}"
-    );
+    assert!(matches!(e, AreaError::Syntax { format: "KML", .. }), "{e:?}");
 }
 
 #[test]
@@ -542,11 +453,7 @@ fn scenario_helpers_on_a_small_file() {
     assert_eq!(fence.max_alt_m, Some(60.0));
     // The fence's hole is an exclusion; the circle an inclusion.
     assert_eq!(
-        fence
-            .polygons
-            .iter()
-            .map(|p| p.inclusion)
-            .collect::<Vec<_>>(),
+        fence.polygons.iter().map(|p| p.inclusion).collect::<Vec<_>>(),
         [true, false]
     );
     assert_eq!(fence.polygons[1].vertices.len(), 3);

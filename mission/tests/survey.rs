@@ -7,7 +7,7 @@ use mission::camera::Camera;
 use mission::fence::{FenceGeometry, LocalShape};
 use mission::geodesy::{LatLon, LocalFrame};
 use mission::geometry::{point_in_polygon, segment_hit};
-use mission::survey::{plan_survey, Altitude, NamedShape, SurveyRequest};
+use mission::survey::{Altitude, NamedShape, SurveyRequest, plan_survey};
 use proptest::prelude::*;
 
 const ORIGIN: LatLon = LatLon::new(44.39, 8.91);
@@ -25,7 +25,10 @@ fn star(center: Coord<f64>, radii: &[f64], rotate: f64) -> Polygon<f64> {
         .enumerate()
         .map(|(i, r)| {
             let a = rotate + 2.0 * std::f64::consts::PI * i as f64 / n as f64;
-            f.coord_from_local(Coord { x: center.x + r * a.cos(), y: center.y + r * a.sin() })
+            f.coord_from_local(Coord {
+                x: center.x + r * a.cos(),
+                y: center.y + r * a.sin(),
+            })
         })
         .collect();
     ring.push(ring[0]);
@@ -44,14 +47,24 @@ fn segment_inside(a: Coord<f64>, b: Coord<f64>, poly: &Polygon<f64>) -> bool {
         segment_hit(a, b, p, q).is_some_and(|t| t > 1e-6 && t < 1.0 - 1e-6)
             && segment_hit(p, q, a, b).is_some_and(|u| u > 1e-6 && u < 1.0 - 1e-6)
     });
-    !crosses && point_in_polygon(Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 }, poly)
+    !crosses
+        && point_in_polygon(
+            Coord {
+                x: (a.x + b.x) / 2.0,
+                y: (a.y + b.y) / 2.0,
+            },
+            poly,
+        )
 }
 
 fn rx100() -> Camera {
     Camera::preset("sony-rx100").expect("preset exists")
 }
 
-fn scenario() -> impl Strategy<Value = (Vec<f64>, f64, Option<(f64, f64, f64)>, f64)> {
+/// Star radii, rotation, an optional exclusion circle (x, y, radius), launch bearing.
+type Scenario = (Vec<f64>, f64, Option<(f64, f64, f64)>, f64);
+
+fn scenario() -> impl Strategy<Value = Scenario> {
     (
         prop::collection::vec(450.0..1100.0f64, 5..12),
         0.0..6.3f64,
@@ -181,27 +194,55 @@ proptest! {
 #[test]
 fn holes_and_exclusions_split_the_survey_into_cells_and_entry_is_nearest_launch() {
     let f = frame();
-    let ring = |pts: &[(f64, f64)]| {
-        LineString::new(pts.iter().map(|&(x, y)| f.coord_from_local(Coord { x, y })).collect())
-    };
+    let ring =
+        |pts: &[(f64, f64)]| LineString::new(pts.iter().map(|&(x, y)| f.coord_from_local(Coord { x, y })).collect());
     // A U-shaped (concave) area with a hole in its base.
     let area = Polygon::new(
-        ring(&[(0.0, 0.0), (1200.0, 0.0), (1200.0, 1000.0), (800.0, 1000.0), (800.0, 400.0), (400.0, 400.0), (400.0, 1000.0), (0.0, 1000.0), (0.0, 0.0)]),
-        vec![ring(&[(500.0, 100.0), (500.0, 250.0), (700.0, 250.0), (700.0, 100.0), (500.0, 100.0)])],
+        ring(&[
+            (0.0, 0.0),
+            (1200.0, 0.0),
+            (1200.0, 1000.0),
+            (800.0, 1000.0),
+            (800.0, 400.0),
+            (400.0, 400.0),
+            (400.0, 1000.0),
+            (0.0, 1000.0),
+            (0.0, 0.0),
+        ]),
+        vec![ring(&[
+            (500.0, 100.0),
+            (500.0, 250.0),
+            (700.0, 250.0),
+            (700.0, 100.0),
+            (500.0, 100.0),
+        ])],
     );
     let launch = LatLon::from_coord(f.coord_from_local(Coord { x: 1300.0, y: -100.0 }));
     let mut req = SurveyRequest::new(MultiPolygon(vec![area]), rx100(), Altitude::AboveHome(60.0), launch);
     req.angle_deg = Some(90.0);
     let plan = plan_survey(&req).expect("survey plans");
-    assert!(plan.stats.cells >= 4, "U arms and hole need several cells: {:?}", plan.stats);
+    assert!(
+        plan.stats.cells >= 4,
+        "U arms and hole need several cells: {:?}",
+        plan.stats
+    );
     let entry = f.coord_to_local(plan.route[0].0.to_coord());
-    assert!(entry.x > 1100.0 && entry.y < 100.0, "entry {entry:?} is the corner nearest the launch");
+    assert!(
+        entry.x > 1100.0 && entry.y < 100.0,
+        "entry {entry:?} is the corner nearest the launch"
+    );
     assert!(plan.stats.coverage_pct >= 99.5, "{:?}", plan.stats);
     // Lanes never cross the notch of the U nor the hole.
     for (s, e) in &plan.lanes {
         let mid = f.coord_to_local(LatLon::new((s.lat + e.lat) / 2.0, (s.lon + e.lon) / 2.0).to_coord());
-        assert!(!(mid.x > 400.0 && mid.x < 800.0 && mid.y > 400.0), "lane over the notch at {mid:?}");
-        assert!(!(mid.x > 500.0 && mid.x < 700.0 && mid.y > 100.0 && mid.y < 250.0), "lane over the hole at {mid:?}");
+        assert!(
+            !(mid.x > 400.0 && mid.x < 800.0 && mid.y > 400.0),
+            "lane over the notch at {mid:?}"
+        );
+        assert!(
+            !(mid.x > 500.0 && mid.x < 700.0 && mid.y > 100.0 && mid.y < 250.0),
+            "lane over the hole at {mid:?}"
+        );
     }
 }
 
@@ -223,10 +264,18 @@ fn automatic_angle_follows_the_long_side_of_a_rectangle() {
     assert!((plan.angle_deg - 90.0).abs() < 3.0, "angle {}", plan.angle_deg);
     assert!(plan.stats.efficiency > 0.85, "{:?}", plan.stats);
     // A trigger every trigger distance along each lane, and one at its end.
-    let lane_len: f64 = plan.lanes.iter().map(|(a, b)| mission::geodesy::distance_m(*a, *b)).sum();
+    let lane_len: f64 = plan
+        .lanes
+        .iter()
+        .map(|(a, b)| mission::geodesy::distance_m(*a, *b))
+        .sum();
     let expected = lane_len / plan.spacing.trigger_m;
     let triggers = plan.stats.triggers as f64;
-    assert!(triggers >= expected && triggers <= expected + 2.0 * plan.stats.lanes as f64, "{:?}", plan.stats);
+    assert!(
+        triggers >= expected && triggers <= expected + 2.0 * plan.stats.lanes as f64,
+        "{:?}",
+        plan.stats
+    );
 }
 
 #[test]
@@ -242,7 +291,10 @@ fn gsd_sets_the_altitude_and_bad_requests_are_explained() {
     assert!((rx100().gsd_cm(plan.alt_m) - 2.0).abs() < 1e-9);
 
     let mut bad = SurveyRequest::new(area.clone(), rx100(), Altitude::AboveHome(-5.0), ORIGIN);
-    assert_eq!(plan_survey(&bad).unwrap_err().to_string(), "altitude must be positive, got -5 m");
+    assert_eq!(
+        plan_survey(&bad).unwrap_err().to_string(),
+        "altitude must be positive, got -5 m"
+    );
     bad.altitude = Altitude::AboveHome(60.0);
     bad.side_overlap_pct = 120.0;
     assert!(plan_survey(&bad).unwrap_err().to_string().contains("overlap side"));
@@ -251,7 +303,13 @@ fn gsd_sets_the_altitude_and_bad_requests_are_explained() {
     all_excluded.fences.push(NamedShape {
         label: "exclusion 'airport'".into(),
         inclusion: false,
-        shape: ZoneShape::Circle { center: LatLon::from_coord(f.coord_from_local(Coord { x: 250.0, y: 250.0 })), radius_m: 1000.0 },
+        shape: ZoneShape::Circle {
+            center: LatLon::from_coord(f.coord_from_local(Coord { x: 250.0, y: 250.0 })),
+            radius_m: 1000.0,
+        },
     });
-    assert_eq!(plan_survey(&all_excluded).unwrap_err(), mission::survey::SurveyError::NothingToSurvey);
+    assert_eq!(
+        plan_survey(&all_excluded).unwrap_err(),
+        mission::survey::SurveyError::NothingToSurvey
+    );
 }

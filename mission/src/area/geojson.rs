@@ -1,8 +1,6 @@
 //! GeoJSON (RFC 7946) zones: polygons, multipolygons with holes and `radius_m` circles in, feature collections out.
 
-use ::geojson::{
-    Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue, Position,
-};
+use ::geojson::{Feature, FeatureCollection, Geometry, GeometryValue, JsonObject, JsonValue, Position};
 use geo::{Coord, MultiPolygon, Polygon};
 
 use super::{AreaError, Zone, ZoneKind, ZoneShape, validate};
@@ -36,10 +34,7 @@ pub fn zones_to_geojson(zones: &[Zone]) -> FeatureCollection {
 pub fn zone_to_feature(zone: &Zone) -> Feature {
     let mut properties = zone.properties.clone();
     properties.insert("name".into(), JsonValue::String(zone.name.clone()));
-    properties.insert(
-        "kind".into(),
-        JsonValue::String(zone.kind.as_str().to_string()),
-    );
+    properties.insert("kind".into(), JsonValue::String(zone.kind.as_str().to_string()));
     let value = match &zone.shape {
         ZoneShape::Polygons(multi) => match multi.0.as_slice() {
             [single] => GeometryValue::Polygon {
@@ -102,9 +97,7 @@ pub(crate) fn read_features(text: &str) -> Result<Vec<Feature>, AreaError> {
     match kind {
         "FeatureCollection" => {
             let Some(JsonValue::Array(features)) = value.get("features") else {
-                return Err(syntax(
-                    "FeatureCollection without a \"features\" array".into(),
-                ));
+                return Err(syntax("FeatureCollection without a \"features\" array".into()));
             };
             features
                 .iter()
@@ -139,8 +132,7 @@ fn decode_feature(value: JsonValue, ordinal: usize) -> Result<Feature, AreaError
             "not a GeoJSON Feature (\"type\" must be \"Feature\")",
         ));
     }
-    serde_json::from_value(value)
-        .map_err(|e| feature_error(&name, ordinal, format!("invalid feature: {e}")))
+    serde_json::from_value(value).map_err(|e| feature_error(&name, ordinal, format!("invalid feature: {e}")))
 }
 
 fn name_text(v: &JsonValue) -> Option<String> {
@@ -187,8 +179,7 @@ pub(crate) enum Item {
 }
 
 /// Point kinds that are sites of a port scenario even when they carry a `radius_m`.
-pub(crate) const SITE_KINDS: [&str; 5] =
-    ["scenario", "launch", "rally", "vessel", "container_stack"];
+pub(crate) const SITE_KINDS: [&str; 5] = ["scenario", "launch", "rally", "vessel", "container_stack"];
 
 /// Reads one feature (the `ordinal`-th, from 1) as a validated zone, a point, or neither.
 pub(crate) fn classify(feature: &Feature, ordinal: usize) -> Result<Item, AreaError> {
@@ -208,9 +199,7 @@ pub(crate) fn classify(feature: &Feature, ordinal: usize) -> Result<Item, AreaEr
     match &geometry.value {
         GeometryValue::Polygon { coordinates } => {
             let polygon = read_polygon(coordinates).map_err(fail)?;
-            Ok(Item::Zone(zone(ZoneShape::Polygons(MultiPolygon::new(
-                vec![polygon],
-            )))))
+            Ok(Item::Zone(zone(ZoneShape::Polygons(MultiPolygon::new(vec![polygon])))))
         }
         GeometryValue::MultiPolygon { coordinates } => {
             if coordinates.is_empty() {
@@ -221,9 +210,7 @@ pub(crate) fn classify(feature: &Feature, ordinal: usize) -> Result<Item, AreaEr
                 .enumerate()
                 .map(|(k, p)| read_polygon(p).map_err(|e| fail(format!("polygon {k}, {e}"))))
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(Item::Zone(zone(ZoneShape::Polygons(MultiPolygon::new(
-                polygons,
-            )))))
+            Ok(Item::Zone(zone(ZoneShape::Polygons(MultiPolygon::new(polygons)))))
         }
         GeometryValue::Point { coordinates } => {
             let c = position(coordinates).map_err(fail)?;
@@ -239,9 +226,9 @@ pub(crate) fn classify(feature: &Feature, ordinal: usize) -> Result<Item, AreaEr
                 .is_some_and(|k| SITE_KINDS.contains(&k.trim().to_ascii_lowercase().as_str()));
             match properties.get("radius_m") {
                 Some(r) if !is_site => {
-                    let radius_m = r.as_f64().ok_or_else(|| {
-                        fail(format!("radius_m must be a number of metres, found {r}"))
-                    })?;
+                    let radius_m = r
+                        .as_f64()
+                        .ok_or_else(|| fail(format!("radius_m must be a number of metres, found {r}")))?;
                     validate::circle(position, radius_m).map_err(|e| fail(e.to_string()))?;
                     Ok(Item::Zone(zone(ZoneShape::Circle {
                         center: position,
@@ -284,10 +271,9 @@ mod tests {
 
     #[test]
     fn bare_polygon_geometry_is_a_zone() {
-        let zones = parse_geojson(
-            r#"{"type":"Polygon","coordinates":[[[8.9,44.4],[8.91,44.4],[8.91,44.41],[8.9,44.4]]]}"#,
-        )
-        .unwrap();
+        let zones =
+            parse_geojson(r#"{"type":"Polygon","coordinates":[[[8.9,44.4],[8.91,44.4],[8.91,44.41],[8.9,44.4]]]}"#)
+                .unwrap();
         assert_eq!(zones.len(), 1);
         assert_eq!(zones[0].name, "feature 1");
         assert_eq!(zones[0].kind, ZoneKind::Area);
@@ -356,16 +342,7 @@ mod tests {
     #[test]
     fn unknown_top_level_type_is_syntax() {
         let e = parse_geojson(r#"{"type":"Topology"}"#).unwrap_err();
-        assert!(
-            matches!(
-                e,
-                AreaError::Syntax {
-                    format: "GeoJSON",
-                    ..
-                }
-            ),
-            "{e}"
-        );
+        assert!(matches!(e, AreaError::Syntax { format: "GeoJSON", .. }), "{e}");
     }
 
     #[test]

@@ -29,9 +29,7 @@ pub fn parse_kml(text: &str) -> Result<Vec<Zone>, AreaError> {
         message: format!("{message} (at byte {})", reader.error_position()),
     };
     loop {
-        let event = reader
-            .read_event()
-            .map_err(|e| syntax(&reader, e.to_string()))?;
+        let event = reader.read_event().map_err(|e| syntax(&reader, e.to_string()))?;
         match event {
             Event::Start(start) => {
                 let local = String::from_utf8_lossy(start.local_name().as_ref()).into_owned();
@@ -70,15 +68,12 @@ pub fn parse_kml(text: &str) -> Result<Vec<Zone>, AreaError> {
                     match (local.as_str(), parent) {
                         ("name", Some("Placemark")) => p.name = Some(text_buf.trim().to_string()),
                         ("description", Some("Placemark")) => {
-                            p.properties.insert(
-                                "description".into(),
-                                Value::String(text_buf.trim().to_string()),
-                            );
+                            p.properties
+                                .insert("description".into(), Value::String(text_buf.trim().to_string()));
                         }
                         ("value", Some("Data")) | ("SimpleData", _) => {
                             if let Some(key) = p.data_name.clone() {
-                                p.properties
-                                    .insert(key, Value::String(text_buf.trim().to_string()));
+                                p.properties.insert(key, Value::String(text_buf.trim().to_string()));
                             }
                         }
                         ("coordinates", Some("LinearRing")) => {
@@ -98,9 +93,7 @@ pub fn parse_kml(text: &str) -> Result<Vec<Zone>, AreaError> {
                 text_buf.clear();
             }
             Event::Text(t) => {
-                let s = t
-                    .xml10_content()
-                    .map_err(|e| syntax(&reader, e.to_string()))?;
+                let s = t.xml10_content().map_err(|e| syntax(&reader, e.to_string()))?;
                 text_buf.push_str(&s);
             }
             Event::CData(t) => {
@@ -206,8 +199,7 @@ impl PlacemarkState {
             return Err(self.error(format!("polygon {index} has no outerBoundaryIs")));
         };
         let all = std::iter::once(outer).chain(rings.inner).collect();
-        let polygon =
-            validate::polygon(all).map_err(|e| self.error(format!("polygon {index}, {e}")))?;
+        let polygon = validate::polygon(all).map_err(|e| self.error(format!("polygon {index}, {e}")))?;
         self.polygons.push(polygon);
         Ok(())
     }
@@ -222,8 +214,7 @@ impl PlacemarkState {
             .get("kind")
             .and_then(Value::as_str)
             .map_or(ZoneKind::Area, ZoneKind::from_name);
-        self.properties
-            .insert("name".into(), Value::String(name.clone()));
+        self.properties.insert("name".into(), Value::String(name.clone()));
         self.properties
             .insert("kind".into(), Value::String(kind.as_str().to_string()));
         Ok(Some(Zone {
@@ -242,9 +233,7 @@ fn parse_coordinates(text: &str) -> Result<Vec<Coord<f64>>, String> {
             let numbers: Result<Vec<f64>, _> = tuple.split(',').map(str::parse::<f64>).collect();
             match numbers.as_deref() {
                 Ok([x, y]) | Ok([x, y, _]) => Ok(Coord { x: *x, y: *y }),
-                _ => Err(format!(
-                    "bad coordinate \"{tuple}\" (expected lon,lat[,alt])"
-                )),
+                _ => Err(format!("bad coordinate \"{tuple}\" (expected lon,lat[,alt])")),
             }
         })
         .collect()
@@ -317,9 +306,6 @@ mod tests {
             "<Placemark><name>Open</name><Polygon><outerBoundaryIs><LinearRing><coordinates>8.90,44.40 8.91,44.40 8.91,44.41</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>",
         );
         let e = parse_kml(&text).unwrap_err().to_string();
-        assert!(
-            e.contains("Open (placemark #1)") && e.contains("open ring"),
-            "{e}"
-        );
+        assert!(e.contains("Open (placemark #1)") && e.contains("open ring"), "{e}");
     }
 }

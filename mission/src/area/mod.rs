@@ -98,10 +98,7 @@ pub struct Zone {
 #[derive(Debug, Error, PartialEq)]
 pub enum AreaError {
     #[error("not valid {format}: {message}")]
-    Syntax {
-        format: &'static str,
-        message: String,
-    },
+    Syntax { format: &'static str, message: String },
     #[error("feature {feature}: {problem}")]
     Feature { feature: String, problem: String },
     #[error("no polygon found in the input")]

@@ -43,17 +43,9 @@ pub enum PolygonError {
         lat: f64,
     },
     #[error("{ring}: vertex {vertex} has latitude {lat} out of range [-90, 90]")]
-    LatitudeOutOfRange {
-        ring: RingId,
-        vertex: usize,
-        lat: f64,
-    },
+    LatitudeOutOfRange { ring: RingId, vertex: usize, lat: f64 },
     #[error("{ring}: vertex {vertex} has longitude {lon} out of range [-180, 180]")]
-    LongitudeOutOfRange {
-        ring: RingId,
-        vertex: usize,
-        lon: f64,
-    },
+    LongitudeOutOfRange { ring: RingId, vertex: usize, lon: f64 },
     #[error("self-intersection: {ring} edge {a} {how} edge {b} near {at}")]
     SelfIntersection {
         ring: RingId,
@@ -161,18 +153,10 @@ fn check_ring(ring: RingId, coords: Vec<Coord<f64>>) -> Result<Vec<Coord<f64>>, 
             });
         }
         if !(-90.0..=90.0).contains(&c.y) {
-            return Err(PolygonError::LatitudeOutOfRange {
-                ring,
-                vertex,
-                lat: c.y,
-            });
+            return Err(PolygonError::LatitudeOutOfRange { ring, vertex, lat: c.y });
         }
         if !(-180.0..=180.0).contains(&c.x) {
-            return Err(PolygonError::LongitudeOutOfRange {
-                ring,
-                vertex,
-                lon: c.x,
-            });
+            return Err(PolygonError::LongitudeOutOfRange { ring, vertex, lon: c.x });
         }
     }
     let (Some(&first), Some(&last)) = (coords.first(), coords.last()) else {
@@ -202,9 +186,7 @@ fn check_ring(ring: RingId, coords: Vec<Coord<f64>>) -> Result<Vec<Coord<f64>>, 
 
 /// Twice the signed (shoelace) area of a closed ring: positive when counter-clockwise.
 fn signed_area2(ring: &[Coord<f64>]) -> f64 {
-    ring.windows(2)
-        .map(|w| w[0].x * w[1].y - w[1].x * w[0].y)
-        .sum()
+    ring.windows(2).map(|w| w[0].x * w[1].y - w[1].x * w[0].y).sum()
 }
 
 struct Edge {
@@ -317,12 +299,7 @@ fn on_segment(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
 }
 
 /// Whether segments a–b and c–d share any point, how, and one such point.
-fn segment_contact(
-    a: Coord<f64>,
-    b: Coord<f64>,
-    c: Coord<f64>,
-    d: Coord<f64>,
-) -> Option<(Contact, Coord<f64>)> {
+fn segment_contact(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>, d: Coord<f64>) -> Option<(Contact, Coord<f64>)> {
     let (d1, d2) = (orient(a, b, c), orient(a, b, d));
     let (d3, d4) = (orient(c, d, a), orient(c, d, b));
     let opposite = |x: f64, y: f64| (x > 0.0 && y < 0.0) || (x < 0.0 && y > 0.0);
@@ -415,13 +392,7 @@ mod tests {
 
     #[test]
     fn too_few_points() {
-        let e = polygon(vec![ring(&[
-            (0.0, 0.0),
-            (1.0, 0.0),
-            (0.0, 0.0),
-            (0.0, 0.0),
-        ])])
-        .unwrap_err();
+        let e = polygon(vec![ring(&[(0.0, 0.0), (1.0, 0.0), (0.0, 0.0), (0.0, 0.0)])]).unwrap_err();
         assert_eq!(
             e,
             PolygonError::TooFewPoints {
@@ -500,32 +471,14 @@ mod tests {
 
     #[test]
     fn out_of_range_and_non_finite() {
-        let e = polygon(vec![ring(&[
-            (0.0, 0.0),
-            (1.0, 91.0),
-            (1.0, 0.0),
-            (0.0, 0.0),
-        ])])
-        .unwrap_err();
+        let e = polygon(vec![ring(&[(0.0, 0.0), (1.0, 91.0), (1.0, 0.0), (0.0, 0.0)])]).unwrap_err();
         assert_eq!(
             e.to_string(),
             "exterior ring: vertex 1 has latitude 91 out of range [-90, 90]"
         );
-        let e = polygon(vec![ring(&[
-            (0.0, 0.0),
-            (181.0, 1.0),
-            (1.0, 0.0),
-            (0.0, 0.0),
-        ])])
-        .unwrap_err();
+        let e = polygon(vec![ring(&[(0.0, 0.0), (181.0, 1.0), (1.0, 0.0), (0.0, 0.0)])]).unwrap_err();
         assert!(e.to_string().contains("longitude 181"), "{e}");
-        let e = polygon(vec![ring(&[
-            (0.0, 0.0),
-            (f64::NAN, 1.0),
-            (1.0, 0.0),
-            (0.0, 0.0),
-        ])])
-        .unwrap_err();
+        let e = polygon(vec![ring(&[(0.0, 0.0), (f64::NAN, 1.0), (1.0, 0.0), (0.0, 0.0)])]).unwrap_err();
         assert!(e.to_string().contains("not a finite"), "{e}");
     }
 
@@ -567,10 +520,7 @@ mod tests {
         let mut r: Vec<Coord<f64>> = (0..n)
             .map(|i| {
                 let t = i as f64 / n as f64 * std::f64::consts::TAU;
-                Coord {
-                    x: t.cos(),
-                    y: t.sin(),
-                }
+                Coord { x: t.cos(), y: t.sin() }
             })
             .collect();
         // Swap two neighbours: edges 9 and 11 now cross.

@@ -148,19 +148,13 @@ pub fn item_int_to_raw(item: &MISSION_ITEM_INT_DATA) -> Result<RawItem, MavlinkI
 }
 
 /// Seq must run 0..n in order and every item must belong to the list being read.
-fn check_list(
-    items: &[MISSION_ITEM_INT_DATA],
-    expected: MavMissionType,
-) -> Result<(), MavlinkItemError> {
+fn check_list(items: &[MISSION_ITEM_INT_DATA], expected: MavMissionType) -> Result<(), MavlinkItemError> {
     if items.len() > usize::from(u16::MAX) {
         return Err(MavlinkItemError::TooManyItems { count: items.len() });
     }
     for (index, item) in items.iter().enumerate() {
         if usize::from(item.seq) != index {
-            return Err(MavlinkItemError::OutOfSequence {
-                index,
-                seq: item.seq,
-            });
+            return Err(MavlinkItemError::OutOfSequence { index, seq: item.seq });
         }
         if item.mission_type != expected {
             return Err(MavlinkItemError::WrongMissionType {
@@ -192,11 +186,7 @@ fn decode_polygon(items: &[MISSION_ITEM_INT_DATA]) -> Result<FencePolygon, Mavli
     let start = first.seq;
     let command = first.command;
     let declared = first.param1;
-    let bad = |seq: u16, problem: String| MavlinkItemError::BadPolygon {
-        seq,
-        start,
-        problem,
-    };
+    let bad = |seq: u16, problem: String| MavlinkItemError::BadPolygon { seq, start, problem };
     if !(declared.is_finite() && declared.fract() == 0.0 && declared >= 3.0) {
         return Err(bad(
             start,
@@ -207,26 +197,18 @@ fn decode_polygon(items: &[MISSION_ITEM_INT_DATA]) -> Result<FencePolygon, Mavli
     if count > items.len() {
         return Err(bad(
             start,
-            format!(
-                "declares {count} vertices but the list ends after {}",
-                items.len()
-            ),
+            format!("declares {count} vertices but the list ends after {}", items.len()),
         ));
     }
     let mut vertices = Vec::with_capacity(count);
     for item in &items[..count] {
-        if item.command != command || !same(item.param1, declared) || !same(item.param2, first.param2)
-        {
+        if item.command != command || !same(item.param1, declared) || !same(item.param2, first.param2) {
             return Err(bad(
                 item.seq,
                 format!(
                     "vertex is MAV_CMD {} with count {} and group {}; the polygon's first vertex \
                      is MAV_CMD {} with count {count} and group {}",
-                    item.command as u16,
-                    item.param1,
-                    item.param2,
-                    command as u16,
-                    first.param2
+                    item.command as u16, item.param1, item.param2, command as u16, first.param2
                 ),
             ));
         }

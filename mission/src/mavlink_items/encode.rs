@@ -3,18 +3,14 @@
 use mavlink::dialects::common::MavMissionType;
 
 use super::{
-    EncodeOptions, MISSION_ITEM_INT_DATA, MavlinkItemError, check_lat_lon, mav_cmd, mav_frame, raw,
-    to_xy, xy_scale,
+    EncodeOptions, MISSION_ITEM_INT_DATA, MavlinkItemError, check_lat_lon, mav_cmd, mav_frame, raw, to_xy, xy_scale,
 };
 use crate::geodesy::LatLon;
 use crate::plan::{GeoFence, MissionItem, Plan, RallyPoint, RawItem, cmd, frame};
 
 /// The plan's mission list: the home item first when `opts.home_item`, then every item of
 /// [`Plan::mission_items`] in flight order.
-pub fn encode_mission(
-    plan: &Plan,
-    opts: &EncodeOptions,
-) -> Result<Vec<MISSION_ITEM_INT_DATA>, MavlinkItemError> {
+pub fn encode_mission(plan: &Plan, opts: &EncodeOptions) -> Result<Vec<MISSION_ITEM_INT_DATA>, MavlinkItemError> {
     let mut raws = Vec::new();
     if opts.home_item {
         let home = plan.home;
@@ -33,10 +29,7 @@ pub fn encode_mission(
 
 /// The fence list: every polygon's vertices in order, then the circles.
 /// [`GeoFence::max_alt_m`] is a parameter (`FENCE_ALT_MAX`), not an item, and is not written.
-pub fn encode_fence(
-    fence: &GeoFence,
-    opts: &EncodeOptions,
-) -> Result<Vec<MISSION_ITEM_INT_DATA>, MavlinkItemError> {
+pub fn encode_fence(fence: &GeoFence, opts: &EncodeOptions) -> Result<Vec<MISSION_ITEM_INT_DATA>, MavlinkItemError> {
     // All inclusion polygons share one group: see the module documentation.
     const INCLUSION_GROUP: f64 = 0.0;
     let mut raws = Vec::new();
@@ -46,10 +39,7 @@ pub fn encode_fence(
             return Err(MavlinkItemError::BadPolygon {
                 seq: start,
                 start,
-                problem: format!(
-                    "{} vertices; a polygon needs at least 3",
-                    polygon.vertices.len()
-                ),
+                problem: format!("{} vertices; a polygon needs at least 3", polygon.vertices.len()),
             });
         }
         let (command, group) = if polygon.inclusion {
@@ -85,7 +75,15 @@ pub fn encode_fence(
         raws.push(raw(
             command,
             frame::GLOBAL,
-            [circle.radius_m, 0.0, 0.0, 0.0, circle.center.lat, circle.center.lon, 0.0],
+            [
+                circle.radius_m,
+                0.0,
+                0.0,
+                0.0,
+                circle.center.lat,
+                circle.center.lon,
+                0.0,
+            ],
         ));
     }
     encode_list(&raws, MavMissionType::MAV_MISSION_TYPE_FENCE, opts)
@@ -121,10 +119,7 @@ pub fn raw_to_item_int(
         seq,
         command: raw.command,
     })?;
-    let frame_enum = mav_frame(raw.frame).ok_or(MavlinkItemError::UnknownFrame {
-        seq,
-        frame: raw.frame,
-    })?;
+    let frame_enum = mav_frame(raw.frame).ok_or(MavlinkItemError::UnknownFrame { seq, frame: raw.frame })?;
     let p = &raw.params;
     let global = frame::is_global(raw.frame);
     if global {

@@ -86,11 +86,7 @@ pub enum MavlinkItemError {
         found: MavMissionType,
     },
     #[error("seq {seq}: {what} {value} is out of range")]
-    OutOfRange {
-        seq: u16,
-        what: &'static str,
-        value: f64,
-    },
+    OutOfRange { seq: u16, what: &'static str, value: f64 },
     #[error("seq {seq}: MAV_CMD {command} in MAV_FRAME {frame}; {list} items need {needed}")]
     WrongFrame {
         seq: u16,
@@ -100,11 +96,7 @@ pub enum MavlinkItemError {
         needed: &'static str,
     },
     #[error("seq {seq}: MAV_CMD {command} does not belong in a {list} list")]
-    UnexpectedCommand {
-        seq: u16,
-        command: u16,
-        list: &'static str,
-    },
+    UnexpectedCommand { seq: u16, command: u16, list: &'static str },
     #[error("seq {seq}: polygon starting at seq {start}: {problem}")]
     BadPolygon { seq: u16, start: u16, problem: String },
     #[error(

@@ -2,7 +2,7 @@
 
 use geo::{Coord, MultiPolygon};
 
-use super::sweep::{crossings, uv_edges, v_range, Sweep};
+use super::sweep::{Sweep, crossings, uv_edges, v_range};
 use crate::camera::Footprint;
 
 /// A lane's photos: its cross-lane offset and the along-lane positions of its triggers.
@@ -28,10 +28,16 @@ pub fn shots_along(sweep: &Sweep, start: Coord<f64>, end: Coord<f64>, every: f64
 
 /// Fraction of the region (0..1) inside at least one footprint, measured along `rows` lines
 /// across the region parallel to the lanes (exact along each line).
-pub fn covered_fraction(region: &MultiPolygon<f64>, sweep: &Sweep, shots: &[LaneShots], fp: Footprint, rows: usize) -> f64 {
+pub fn covered_fraction(
+    region: &MultiPolygon<f64>,
+    sweep: &Sweep,
+    shots: &[LaneShots],
+    fp: Footprint,
+    rows: usize,
+) -> f64 {
     let edges = uv_edges(region, sweep);
     let (vmin, vmax) = v_range(&edges);
-    if edges.is_empty() || !(vmax > vmin) {
+    if edges.is_empty() || vmax.partial_cmp(&vmin) != Some(std::cmp::Ordering::Greater) {
         return 0.0;
     }
     let rows = rows.max(10);
@@ -41,7 +47,10 @@ pub fn covered_fraction(region: &MultiPolygon<f64>, sweep: &Sweep, shots: &[Lane
     let mut lanes: Vec<(f64, Vec<(f64, f64)>)> = shots
         .iter()
         .map(|s| {
-            let spans = s.u.iter().map(|&u| (u - fp.front_m / 2.0, u + fp.front_m / 2.0)).collect();
+            let spans =
+                s.u.iter()
+                    .map(|&u| (u - fp.front_m / 2.0, u + fp.front_m / 2.0))
+                    .collect();
             (s.v, merge(spans))
         })
         .collect();
@@ -90,7 +99,10 @@ mod tests {
         )]);
         let sweep = Sweep::new(90.0); // u = x, v = y
         let shots = [LaneShots { v: 25.0, u: vec![50.0] }];
-        let fp = Footprint { side_m: 50.0, front_m: 100.0 };
+        let fp = Footprint {
+            side_m: 50.0,
+            front_m: 100.0,
+        };
         let f = covered_fraction(&sq, &sweep, &shots, fp, 1000);
         assert!((f - 0.5).abs() < 0.002, "{f}");
     }

@@ -11,14 +11,15 @@ use thiserror::Error;
 
 use crate::area::{Zone, ZoneKind, ZoneShape};
 use crate::camera::{self, Camera, CameraError, Spacing};
+use crate::endurance::EnergyModel;
 use crate::fence::{FenceGeometry, LocalShape};
 use crate::geodesy::{LatLon, LocalFrame};
 use crate::geometry::{circle_polygon, coord_to_latlon, to_local_multi};
 use crate::plan::{MissionItem, SurveyElement};
 
-pub use coverage::{covered_fraction, shots_along, LaneShots};
+pub use coverage::{LaneShots, covered_fraction, shots_along};
 pub use navigate::Navigator;
-pub use route::{count_turns, PointRole};
+pub use route::{PointRole, count_turns};
 pub use sweep::Sweep;
 
 /// A fence or no-fly shape with the name an officer knows it by.
@@ -54,6 +55,10 @@ pub struct SurveyRequest {
     pub fence_margin_m: f64,
     /// Lane pieces shorter than this are not flown.
     pub min_lane_m: f64,
+    /// Ground speed on the survey, m/s (for the time estimate).
+    pub speed_m_s: f64,
+    /// Climb and descent rates and the cost of a turn (for the time estimate).
+    pub performance: EnergyModel,
 }
 
 impl SurveyRequest {
@@ -70,6 +75,8 @@ impl SurveyRequest {
             launch,
             fence_margin_m: 5.0,
             min_lane_m: 1.0,
+            speed_m_s: 10.0,
+            performance: EnergyModel::default(),
         }
     }
 }
@@ -108,6 +115,8 @@ pub struct SurveyStats {
     pub coverage_pct: f64,
     /// Area covered ÷ (survey path × lane spacing): 1 is a path with no waste.
     pub efficiency: f64,
+    /// Take-off, transit, survey, transit and landing, with a pause for each turn, seconds.
+    pub flight_time_s: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -135,7 +144,10 @@ impl SurveyPlan {
     pub fn footprint_at(&self, trigger: LatLon) -> [LatLon; 4] {
         let sweep = Sweep::new(self.angle_deg);
         let c = self.frame.coord_to_local(trigger.to_coord());
-        let (hf, hs) = (self.spacing.footprint.front_m / 2.0, self.spacing.footprint.side_m / 2.0);
+        let (hf, hs) = (
+            self.spacing.footprint.front_m / 2.0,
+            self.spacing.footprint.side_m / 2.0,
+        );
         [(-hf, -hs), (hf, -hs), (hf, hs), (-hf, hs)]
             .map(|(du, dv)| coord_to_latlon(&self.frame, c + sweep.dir * du + sweep.normal * dv))
     }
@@ -193,7 +205,11 @@ pub fn fences_from_zones<'a>(zones: impl IntoIterator<Item = &'a Zone>) -> Vec<N
                 _ => return None,
             };
             let kind = if inclusion { "fence" } else { "exclusion" };
-            Some(NamedShape { label: format!("{kind} '{}'", z.name), inclusion, shape: z.shape.clone() })
+            Some(NamedShape {
+                label: format!("{kind} '{}'", z.name),
+                inclusion,
+                shape: z.shape.clone(),
+            })
         })
         .collect()
 }
@@ -233,7 +249,12 @@ fn shape_polygons(frame: &LocalFrame, shape: &ZoneShape, grow: f64) -> MultiPoly
 }
 
 /// The area inside every inclusion (shrunk by `margin`) and outside every exclusion (grown by it).
-pub fn clip_to_fences(frame: &LocalFrame, area: &MultiPolygon<f64>, fences: &[NamedShape], margin: f64) -> MultiPolygon<f64> {
+pub fn clip_to_fences(
+    frame: &LocalFrame,
+    area: &MultiPolygon<f64>,
+    fences: &[NamedShape],
+    margin: f64,
+) -> MultiPolygon<f64> {
     fences.iter().fold(area.clone(), |acc, f| {
         if f.inclusion {
             acc.intersection(&shape_polygons(frame, &f.shape, -margin))
@@ -241,6 +262,16 @@ pub fn clip_to_fences(frame: &LocalFrame, area: &MultiPolygon<f64>, fences: &[Na
             acc.difference(&shape_polygons(frame, &f.shape, margin))
         }
     })
+}
+
+/// The best flight found so far: its length, angle, route and transits.
+struct Flight {
+    total: f64,
+    angle: f64,
+    route: route::Route,
+    path_in: Vec<Coord<f64>>,
+    path_out: Vec<Coord<f64>>,
+    cells: usize,
 }
 
 struct Candidate {
@@ -260,7 +291,7 @@ pub fn plan_survey(req: &SurveyRequest) -> Result<SurveyPlan, SurveyError> {
         return Err(SurveyError::BadAltitude(alt_m));
     }
     let spacing = camera::spacing(&req.camera, alt_m, req.front_overlap_pct, req.side_overlap_pct)?;
-    if !(spacing.lane_m > 0.1) {
+    if spacing.lane_m.is_nan() || spacing.lane_m <= 0.1 {
         return Err(SurveyError::SpacingTooSmall(spacing.lane_m));
     }
     let rect = geo::BoundingRect::bounding_rect(&req.area).ok_or(SurveyError::EmptyArea)?;
@@ -298,38 +329,84 @@ pub fn plan_survey(req: &SurveyRequest) -> Result<SurveyPlan, SurveyError> {
             let mut angles: Vec<f64> = (0..36).map(|i| i as f64 * 5.0).collect();
             // Lanes parallel to a hull edge are the classic optimum for convex areas.
             let hull = region.convex_hull();
-            angles.extend(hull.exterior().0.windows(2).map(|w| {
-                let d = w[1] - w[0];
-                d.x.atan2(d.y).to_degrees().rem_euclid(180.0)
-            }));
+            // Only the long hull edges matter, and angles within half a degree plan alike: a
+            // ragged 1,000-vertex boundary would otherwise add hundreds of candidates.
+            let perimeter: f64 = hull
+                .exterior()
+                .0
+                .windows(2)
+                .map(|w| crate::geometry::dist(w[0], w[1]))
+                .sum();
+            angles.extend(
+                hull.exterior()
+                    .0
+                    .windows(2)
+                    .filter(|w| crate::geometry::dist(w[0], w[1]) > perimeter / 50.0)
+                    .map(|w| {
+                        let d = w[1] - w[0];
+                        d.x.atan2(d.y).to_degrees().rem_euclid(180.0)
+                    }),
+            );
+            angles.sort_by(f64::total_cmp);
+            angles.dedup_by(|a, b| (*a - *b).abs() < 0.5);
             let mut scored: Vec<Candidate> = angles.into_iter().map(cells_at).collect();
             scored.sort_by(|a, b| a.estimate.total_cmp(&b.estimate));
             let best = scored[0].angle;
-            scored.extend((-4..=4).filter(|d| *d != 0).map(|d| cells_at((best + d as f64).rem_euclid(180.0))));
+            scored.extend(
+                (-4..=4)
+                    .filter(|d| *d != 0)
+                    .map(|d| cells_at((best + d as f64).rem_euclid(180.0))),
+            );
             scored.sort_by(|a, b| a.estimate.total_cmp(&b.estimate));
             scored.truncate(4);
             scored
         }
     };
-    let mut best: Option<(f64, f64, route::Route, Vec<Coord<f64>>, Vec<Coord<f64>>, usize)> = None;
+    let mut best: Option<Flight> = None;
     for cand in candidates {
         let builder = route::RouteBuilder {
             sweep: Sweep::new(cand.angle),
             nav: &nav,
             turnaround: req.turnaround_m,
         };
-        let Some(r) = builder.build(&cand.cells, launch) else { continue };
-        let (Some(first), Some(last)) = (r.points.first(), r.points.last()) else { continue };
-        let Some(path_in) = nav.path(launch, first.at) else { continue };
-        let Some(path_out) = nav.path(last.at, launch) else { continue };
+        let Some(r) = builder.build(&cand.cells, launch) else {
+            continue;
+        };
+        let (Some(first), Some(last)) = (r.points.first(), r.points.last()) else {
+            continue;
+        };
+        let Some(path_in) = nav.path(launch, first.at) else {
+            continue;
+        };
+        let Some(path_out) = nav.path(last.at, launch) else {
+            continue;
+        };
         let total = polyline_len(&path_in) + route::path_length(&r.points) + polyline_len(&path_out);
-        if best.as_ref().is_none_or(|b| total < b.0) {
-            best = Some((total, cand.angle, r, path_in, path_out, cand.cells.len()));
+        if best.as_ref().is_none_or(|b| total < b.total) {
+            best = Some(Flight {
+                total,
+                angle: cand.angle,
+                route: r,
+                path_in,
+                path_out,
+                cells: cand.cells.len(),
+            });
         }
     }
-    let (_, angle, r, path_in, path_out, cells) = best.ok_or(SurveyError::Unreachable)?;
+    let Flight {
+        angle,
+        route: r,
+        path_in,
+        path_out,
+        cells,
+        ..
+    } = best.ok_or(SurveyError::Unreachable)?;
     let sweep = Sweep::new(angle);
-    let shots: Vec<LaneShots> = r.lanes.iter().map(|l| shots_along(&sweep, l.start, l.end, spacing.trigger_m)).collect();
+    let shots: Vec<LaneShots> = r
+        .lanes
+        .iter()
+        .map(|l| shots_along(&sweep, l.start, l.end, spacing.trigger_m))
+        .collect();
     let coverage = covered_fraction(&target, &sweep, &shots, spacing.footprint, 2000);
     let area_m2 = target.unsigned_area();
     let survey_path_m = route::path_length(&r.points);
@@ -349,6 +426,10 @@ pub fn plan_survey(req: &SurveyRequest) -> Result<SurveyPlan, SurveyError> {
         turns: count_turns(&route_points),
         triggers: triggers.len(),
         coverage_pct: coverage * 100.0,
+        flight_time_s: (survey_path_m + polyline_len(&path_in) + polyline_len(&path_out)) / req.speed_m_s.max(0.1)
+            + count_turns(&route_points) as f64 * req.performance.turn_penalty_s
+            + alt_m / req.performance.climb_rate_m_s
+            + alt_m / req.performance.descent_rate_m_s,
         efficiency: if survey_path_m > 0.0 {
             area_m2 * coverage / (survey_path_m * spacing.lane_m)
         } else {

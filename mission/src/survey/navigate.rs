@@ -121,9 +121,19 @@ impl<'a> Navigator<'a> {
     fn build_graph(&self) -> Graph {
         let mut nodes = Vec::new();
         for shape in self.fence.shapes() {
-            let offset = if shape.inclusion { -self.clearance } else { self.clearance };
+            let offset = if shape.inclusion {
+                -self.clearance
+            } else {
+                self.clearance
+            };
             let ring = match &shape.shape {
-                LocalShape::Circle { center, radius } => circle_polygon(*center, (radius + offset).max(0.5), 24),
+                LocalShape::Circle { center, radius } => {
+                    // Corners every ~40 m along the rim, so that a detour can hug a large
+                    // circle (an airport zone) where a fence squeezes the way past it.
+                    let r = (radius + offset).max(0.5);
+                    let sides = ((2.0 * std::f64::consts::PI * r / 40.0).ceil() as usize).clamp(24, 360);
+                    circle_polygon(*center, r, sides)
+                }
                 LocalShape::Polygon(p) => offset_ring(p, offset),
             };
             nodes.extend(ring.exterior().0.iter().skip(1).copied());
@@ -164,7 +174,10 @@ fn offset_ring(p: &Polygon<f64>, offset: f64) -> Polygon<f64> {
     let normal = |a: Coord<f64>, b: Coord<f64>| {
         let d = b - a;
         let len = d.x.hypot(d.y).max(1e-12);
-        Coord { x: d.y / len, y: -d.x / len } * orient
+        Coord {
+            x: d.y / len,
+            y: -d.x / len,
+        } * orient
     };
     let moved: Vec<Coord<f64>> = (0..n)
         .map(|i| {
@@ -200,7 +213,9 @@ mod tests {
         fence.push(
             "exclusion".into(),
             false,
-            LocalShape::Polygon(polygon![(x: -50.0, y: -50.0), (x: 50.0, y: -50.0), (x: 50.0, y: 50.0), (x: -50.0, y: 50.0)]),
+            LocalShape::Polygon(
+                polygon![(x: -50.0, y: -50.0), (x: 50.0, y: -50.0), (x: 50.0, y: 50.0), (x: -50.0, y: 50.0)],
+            ),
         );
         let nav = Navigator::new(&fence, 5.0);
         let a = Coord { x: -200.0, y: 0.0 };

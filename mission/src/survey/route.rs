@@ -48,10 +48,22 @@ struct Entry {
 
 impl Entry {
     const ALL: [Entry; 4] = [
-        Entry { from_top: false, from_right: false },
-        Entry { from_top: false, from_right: true },
-        Entry { from_top: true, from_right: false },
-        Entry { from_top: true, from_right: true },
+        Entry {
+            from_top: false,
+            from_right: false,
+        },
+        Entry {
+            from_top: false,
+            from_right: true,
+        },
+        Entry {
+            from_top: true,
+            from_right: false,
+        },
+        Entry {
+            from_top: true,
+            from_right: true,
+        },
     ];
 }
 
@@ -129,22 +141,48 @@ impl RouteBuilder<'_> {
                 let run_in = run_out(self.nav, start, start + (start - end), self.turnaround);
                 let first = run_in.unwrap_or(start);
                 if route.points.is_empty() {
-                    route.points.push(RoutePoint { at: first, role: if run_in.is_some() { PointRole::RunIn } else { PointRole::LaneStart } });
+                    route.points.push(RoutePoint {
+                        at: first,
+                        role: if run_in.is_some() {
+                            PointRole::RunIn
+                        } else {
+                            PointRole::LaneStart
+                        },
+                    });
                 } else {
                     let path = self.nav.path(here, first)?;
                     for &p in &path[1..path.len() - 1] {
-                        route.points.push(RoutePoint { at: p, role: PointRole::Transit });
+                        route.points.push(RoutePoint {
+                            at: p,
+                            role: PointRole::Transit,
+                        });
                     }
-                    route.points.push(RoutePoint { at: first, role: if run_in.is_some() { PointRole::RunIn } else { PointRole::LaneStart } });
+                    route.points.push(RoutePoint {
+                        at: first,
+                        role: if run_in.is_some() {
+                            PointRole::RunIn
+                        } else {
+                            PointRole::LaneStart
+                        },
+                    });
                 }
                 if run_in.is_some() {
-                    route.points.push(RoutePoint { at: start, role: PointRole::LaneStart });
+                    route.points.push(RoutePoint {
+                        at: start,
+                        role: PointRole::LaneStart,
+                    });
                 }
-                route.points.push(RoutePoint { at: end, role: PointRole::LaneEnd });
+                route.points.push(RoutePoint {
+                    at: end,
+                    role: PointRole::LaneEnd,
+                });
                 route.lanes.push(FlownLane { start, end });
                 here = end;
                 if let Some(out) = run_out(self.nav, end, end + (end - start), self.turnaround) {
-                    route.points.push(RoutePoint { at: out, role: PointRole::RunOut });
+                    route.points.push(RoutePoint {
+                        at: out,
+                        role: PointRole::RunOut,
+                    });
                     here = out;
                 }
             }
@@ -169,10 +207,10 @@ pub fn count_turns(points: &[Coord<f64>]) -> usize {
             continue;
         }
         let d = d / len;
-        if let Some(prev) = last_dir {
-            if prev.x * d.x + prev.y * d.y < 30f64.to_radians().cos() {
-                turns += 1;
-            }
+        if let Some(prev) = last_dir
+            && prev.x * d.x + prev.y * d.y < 30f64.to_radians().cos()
+        {
+            turns += 1;
         }
         last_dir = Some(d);
     }

@@ -21,7 +21,10 @@ impl Sweep {
     }
 
     pub fn to_uv(&self, p: Coord<f64>) -> (f64, f64) {
-        (p.x * self.dir.x + p.y * self.dir.y, p.x * self.normal.x + p.y * self.normal.y)
+        (
+            p.x * self.dir.x + p.y * self.dir.y,
+            p.x * self.normal.x + p.y * self.normal.y,
+        )
     }
 
     pub fn from_uv(&self, u: f64, v: f64) -> Coord<f64> {
@@ -63,7 +66,7 @@ pub fn lane_intervals(
 ) -> Vec<Vec<Interval>> {
     let edges = uv_edges(region, sweep);
     let (vmin, vmax) = v_range(&edges);
-    if edges.is_empty() || !(vmax > vmin) {
+    if edges.is_empty() || vmax.partial_cmp(&vmin) != Some(std::cmp::Ordering::Greater) {
         return Vec::new();
     }
     let n = (((vmax - vmin) / spacing).ceil() as usize).max(1);
@@ -90,8 +93,11 @@ pub fn lane_intervals(
         .collect()
 }
 
+/// An edge from (u, v) to (u, v).
+pub type UvEdge = ((f64, f64), (f64, f64));
+
 /// Every ring edge of the region in sweep coordinates.
-pub fn uv_edges(region: &MultiPolygon<f64>, sweep: &Sweep) -> Vec<((f64, f64), (f64, f64))> {
+pub fn uv_edges(region: &MultiPolygon<f64>, sweep: &Sweep) -> Vec<UvEdge> {
     region
         .0
         .iter()
@@ -100,15 +106,17 @@ pub fn uv_edges(region: &MultiPolygon<f64>, sweep: &Sweep) -> Vec<((f64, f64), (
         .collect()
 }
 
-pub fn v_range(edges: &[((f64, f64), (f64, f64))]) -> (f64, f64) {
+pub fn v_range(edges: &[UvEdge]) -> (f64, f64) {
     edges
         .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, _)| (lo.min(a.1), hi.max(a.1)))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (a, _)| {
+            (lo.min(a.1), hi.max(a.1))
+        })
 }
 
 /// Inside spans (u0, u1) of the `n` lines v = v0 + k·spacing, in one pass over the edges:
 /// each edge only visits the lines it crosses.
-pub fn crossings(edges: &[((f64, f64), (f64, f64))], v0: f64, spacing: f64, n: usize) -> Vec<Vec<(f64, f64)>> {
+pub fn crossings(edges: &[UvEdge], v0: f64, spacing: f64, n: usize) -> Vec<Vec<(f64, f64)>> {
     let mut xs: Vec<Vec<f64>> = vec![Vec::new(); n];
     for &(a, b) in edges {
         if a.1 == b.1 {
@@ -180,7 +188,13 @@ mod tests {
 
     fn square_with_hole() -> MultiPolygon<f64> {
         let ext = LineString::from(vec![(0.0, 0.0), (100.0, 0.0), (100.0, 100.0), (0.0, 100.0), (0.0, 0.0)]);
-        let hole = LineString::from(vec![(40.0, 40.0), (40.0, 60.0), (60.0, 60.0), (60.0, 40.0), (40.0, 40.0)]);
+        let hole = LineString::from(vec![
+            (40.0, 40.0),
+            (40.0, 60.0),
+            (60.0, 60.0),
+            (60.0, 40.0),
+            (40.0, 40.0),
+        ]);
         MultiPolygon(vec![Polygon::new(ext, vec![hole])])
     }
 

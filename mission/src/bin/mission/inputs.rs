@@ -2,13 +2,14 @@
 
 use std::path::Path;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use geo::{BooleanOps, MultiPolygon};
 use mission::area::{Zone, ZoneShape};
 use mission::geodesy::{Geodetic, LatLon};
 use mission::plan::{GeoFence, RallyPoint};
+use mission::preview::{MarkerKind, Preview};
 use mission::scenario::{PortScenario, Site};
-use mission::survey::{fences_from_zones, NamedShape};
+use mission::survey::{NamedShape, fences_from_zones};
 
 pub struct Inputs {
     pub scenario: Option<PortScenario>,
@@ -44,7 +45,12 @@ impl Inputs {
         let path = Path::new(name_or_path);
         let (label, zones) = if path.is_file() {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            let zones = match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            let zones = match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 Some("kml") => mission::area::kml::parse_kml(&text),
                 _ => mission::area::geojson::parse_geojson(&text),
             }
@@ -55,7 +61,12 @@ impl Inputs {
                 .scenario
                 .as_ref()
                 .and_then(|s| s.zone(name_or_path))
-                .with_context(|| format!("'{name_or_path}' is neither a file nor a zone of the scenario{}", self.zone_names()))?;
+                .with_context(|| {
+                    format!(
+                        "'{name_or_path}' is neither a file nor a zone of the scenario{}",
+                        self.zone_names()
+                    )
+                })?;
             (zone.name.clone(), vec![zone.clone()])
         };
         let merged = zones.iter().fold(MultiPolygon(vec![]), |acc, z| match &z.shape {
@@ -77,8 +88,19 @@ impl Inputs {
 
     fn zone_names(&self) -> String {
         match &self.scenario {
-            Some(s) => format!(" (zones: {})", s.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ")),
+            Some(s) => format!(
+                " (zones: {})",
+                s.zones.iter().map(|z| z.name.as_str()).collect::<Vec<_>>().join(", ")
+            ),
             None => " (no --scenario given)".into(),
+        }
+    }
+
+    /// The scenario's zones and vessels, as the background of a plan's picture.
+    pub fn draw_port(&self, preview: &mut Preview) {
+        preview.zones(&self.zones);
+        for (site, _) in self.scenario.iter().flat_map(|s| s.vessels()) {
+            preview.marker(site.position, &site.name, MarkerKind::Vessel);
         }
     }
 

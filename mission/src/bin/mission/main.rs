@@ -4,20 +4,26 @@ mod inputs;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use mission::camera::Camera;
 use mission::endurance::EnergyModel;
+use mission::fence::FenceGeometry;
+use mission::geodesy::LocalFrame;
 use mission::patterns::{self, FlightSettings, PerimeterRequest};
 use mission::plan::{MissionItem, Plan, PlanElement};
 use mission::preview::{MarkerKind, Preview};
 use mission::survey::{self, Altitude, SurveyRequest};
-use mission::validate::{validate, Limits};
+use mission::validate::{Limits, validate_against};
 
-use inputs::{parse_latlon, Inputs};
+use inputs::{Inputs, parse_latlon};
 
 #[derive(Parser)]
-#[command(name = "mission", version, about = "Plan, preview and validate port surveillance missions")]
+#[command(
+    name = "mission",
+    version,
+    about = "Plan, preview and validate port surveillance missions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -205,12 +211,20 @@ fn plan_survey(a: SurveyArgs) -> Result<()> {
     req.side_overlap_pct = side;
     req.turnaround_m = a.turnaround;
     req.fence_margin_m = a.margin;
+    req.speed_m_s = a.common.speed;
+    req.performance = energy(a.common.battery_wh, a.common.reserve_pct);
     req.angle_deg = match a.angle.as_str() {
         "auto" => None,
-        s => Some(s.parse().with_context(|| format!("--angle must be degrees or 'auto', got '{s}'"))?),
+        s => Some(
+            s.parse()
+                .with_context(|| format!("--angle must be degrees or 'auto', got '{s}'"))?,
+        ),
     };
     let sp = survey::plan_survey(&req).with_context(|| format!("planning a survey of {area_name}"))?;
-    let settings = FlightSettings { alt_m: sp.alt_m, speed_m_s: a.common.speed };
+    let settings = FlightSettings {
+        alt_m: sp.alt_m,
+        speed_m_s: a.common.speed,
+    };
     let plan = patterns::assemble(
         inputs.home,
         settings,
@@ -222,20 +236,32 @@ fn plan_survey(a: SurveyArgs) -> Result<()> {
     );
     let s = &sp.stats;
     let mut notes = vec![
-        format!("Survey of {area_name}: {:.0} m², altitude {:.0} m, GSD {:.1} cm/px", s.area_m2, sp.alt_m, req.camera.gsd_cm(sp.alt_m)),
+        format!("Survey of {area_name}: {:.2} km²", s.area_m2 / 1e6),
         format!(
-            "{} lanes at {:.0}° spaced {:.1} m in {} cells; trigger every {:.1} m ({} photos)",
-            s.lanes, sp.angle_deg, sp.spacing.lane_m, s.cells, sp.spacing.trigger_m, s.triggers
+            "altitude {:.0} m, GSD {:.1} cm/px, camera {}",
+            sp.alt_m,
+            req.camera.gsd_cm(sp.alt_m),
+            req.camera.name
         ),
         format!(
-            "survey path {:.0} m + transit {:.0} m, {} turns, coverage {:.2}%, efficiency {:.3}",
-            s.survey_path_m, s.transit_m, s.turns, s.coverage_pct, s.efficiency
+            "{} lanes at {:.0}° spaced {:.1} m in {} cells",
+            s.lanes, sp.angle_deg, sp.spacing.lane_m, s.cells
         ),
+        format!("trigger every {:.1} m ({} photos)", sp.spacing.trigger_m, s.triggers),
+        format!(
+            "survey path {:.0} m + transit {:.0} m, {} turns, {:.0} min",
+            s.survey_path_m,
+            s.transit_m,
+            s.turns,
+            s.flight_time_s / 60.0
+        ),
+        format!("coverage {:.2}%, path efficiency {:.3}", s.coverage_pct, s.efficiency),
     ];
     let footprints: Vec<_> = sp.triggers.iter().map(|t| sp.footprint_at(*t)).collect();
     let mut preview = Preview::new(&format!("Survey — {area_name}"));
-    preview.zones(&inputs.zones).footprints(&footprints).lanes(&sp.lanes);
-    finish(plan, &a.common, &mut notes, preview)
+    inputs.draw_port(&mut preview);
+    preview.footprints(&footprints).lanes(&sp.lanes);
+    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
 }
 
 fn plan_perimeter(a: PerimeterArgs) -> Result<()> {
@@ -250,13 +276,31 @@ fn plan_perimeter(a: PerimeterArgs) -> Result<()> {
         launch: inputs.home.horizontal(),
     };
     let route = patterns::plan_perimeter(&req).with_context(|| format!("planning a patrol of {area_name}"))?;
-    let body = route.waypoint_items(a.common.alt).into_iter().map(PlanElement::Item).collect();
-    let settings = FlightSettings { alt_m: a.common.alt, speed_m_s: a.common.speed };
-    let plan = patterns::assemble(inputs.home, settings, &route.transit_in, body, &route.transit_out, inputs.geofence(), inputs.rally());
-    let mut notes = vec![format!("Perimeter patrol of {area_name}: {} laps, {} m inside the boundary", a.laps, a.margin)];
+    let body = route
+        .waypoint_items(a.common.alt)
+        .into_iter()
+        .map(PlanElement::Item)
+        .collect();
+    let settings = FlightSettings {
+        alt_m: a.common.alt,
+        speed_m_s: a.common.speed,
+    };
+    let plan = patterns::assemble(
+        inputs.home,
+        settings,
+        &route.transit_in,
+        body,
+        &route.transit_out,
+        inputs.geofence(),
+        inputs.rally(),
+    );
+    let mut notes = vec![format!(
+        "Perimeter patrol of {area_name}: {} laps, {} m inside the boundary",
+        a.laps, a.margin
+    )];
     let mut preview = Preview::new(&format!("Perimeter patrol — {area_name}"));
-    preview.zones(&inputs.zones);
-    finish(plan, &a.common, &mut notes, preview)
+    inputs.draw_port(&mut preview);
+    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
 }
 
 fn plan_orbit(a: OrbitArgs) -> Result<()> {
@@ -268,19 +312,46 @@ fn plan_orbit(a: OrbitArgs) -> Result<()> {
             (site.name.clone(), site.position)
         }
     };
-    let orbit = patterns::plan_orbit(center, a.radius, a.turns, !a.counter_clockwise, a.common.alt, &inputs.fences)
-        .with_context(|| format!("planning an orbit of {label}"))?;
+    let orbit = patterns::plan_orbit(
+        center,
+        a.radius,
+        a.turns,
+        !a.counter_clockwise,
+        a.common.alt,
+        &inputs.fences,
+    )
+    .with_context(|| format!("planning an orbit of {label}"))?;
     // Reach the orbit's edge, not its centre (a vessel's mast), by a fence-respecting route.
-    let edge = mission::geodesy::destination(center, mission::geodesy::bearing_deg(center, inputs.home.horizontal()), a.radius);
+    let edge = mission::geodesy::destination(
+        center,
+        mission::geodesy::bearing_deg(center, inputs.home.horizontal()),
+        a.radius,
+    );
     let route = patterns::plan_route(&[edge], &inputs.fences, inputs.home.horizontal(), true)?;
-    let mut body: Vec<PlanElement> = route.waypoint_items(a.common.alt).into_iter().map(PlanElement::Item).collect();
+    let mut body: Vec<PlanElement> = route
+        .waypoint_items(a.common.alt)
+        .into_iter()
+        .map(PlanElement::Item)
+        .collect();
     body.push(PlanElement::Item(orbit));
-    let settings = FlightSettings { alt_m: a.common.alt, speed_m_s: a.common.speed };
-    let plan = patterns::assemble(inputs.home, settings, &route.transit_in, body, &route.transit_out, inputs.geofence(), inputs.rally());
+    let settings = FlightSettings {
+        alt_m: a.common.alt,
+        speed_m_s: a.common.speed,
+    };
+    let plan = patterns::assemble(
+        inputs.home,
+        settings,
+        &route.transit_in,
+        body,
+        &route.transit_out,
+        inputs.geofence(),
+        inputs.rally(),
+    );
     let mut notes = vec![format!("Orbit of {label}: radius {:.0} m, {} turns", a.radius, a.turns)];
     let mut preview = Preview::new(&format!("Orbit — {label}"));
-    preview.zones(&inputs.zones).marker(center, &label, MarkerKind::Vessel);
-    finish(plan, &a.common, &mut notes, preview)
+    inputs.draw_port(&mut preview);
+    preview.marker(center, &label, MarkerKind::Vessel);
+    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
 }
 
 fn plan_route(a: RouteArgs) -> Result<()> {
@@ -293,27 +364,54 @@ fn plan_route(a: RouteArgs) -> Result<()> {
         .map(|(i, s)| parse_latlon(s).with_context(|| format!("waypoint {}", i + 1)))
         .collect::<Result<Vec<_>>>()?;
     let route = patterns::plan_route(&points, &inputs.fences, inputs.home.horizontal(), a.avoid)?;
-    let body = route.waypoint_items(a.common.alt).into_iter().map(PlanElement::Item).collect();
-    let settings = FlightSettings { alt_m: a.common.alt, speed_m_s: a.common.speed };
-    let plan = patterns::assemble(inputs.home, settings, &route.transit_in, body, &route.transit_out, inputs.geofence(), inputs.rally());
+    let body = route
+        .waypoint_items(a.common.alt)
+        .into_iter()
+        .map(PlanElement::Item)
+        .collect();
+    let settings = FlightSettings {
+        alt_m: a.common.alt,
+        speed_m_s: a.common.speed,
+    };
+    let plan = patterns::assemble(
+        inputs.home,
+        settings,
+        &route.transit_in,
+        body,
+        &route.transit_out,
+        inputs.geofence(),
+        inputs.rally(),
+    );
     let mut notes = vec![format!("Route of {} waypoints", points.len())];
     let mut preview = Preview::new("Waypoint route");
-    preview.zones(&inputs.zones);
-    finish(plan, &a.common, &mut notes, preview)
+    inputs.draw_port(&mut preview);
+    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
 }
 
 /// Validate, report, and write the plan and its picture.
-fn finish(plan: Plan, c: &Common, notes: &mut Vec<String>, mut preview: Preview) -> Result<()> {
+fn finish(
+    plan: Plan,
+    fences: &[survey::NamedShape],
+    c: &Common,
+    notes: &mut Vec<String>,
+    mut preview: Preview,
+) -> Result<()> {
     let model = energy(c.battery_wh, c.reserve_pct);
-    let report = validate(&plan, &Limits::default(), &model);
+    // The plan's fence is the scenario's: check against the named zones for clearer messages.
+    let fence = survey::fence_geometry(LocalFrame::at(plan.home.horizontal()), fences);
+    let report = validate_against(&plan, &fence, &Limits::default(), &model);
     let e = &report.estimate;
     notes.push(format!(
-        "flight {:.1} km, {:.0} min, {} turns, battery {:.0}% used of {:.0}% available",
+        "flight {:.1} km, {:.0} min, {} turns",
         e.distance_m / 1000.0,
         e.time_s / 60.0,
-        e.turns,
+        e.turns
+    ));
+    notes.push(format!(
+        "battery {:.0}% used of {:.0}% available ({:.0} Wh pack)",
         e.battery_used_pct(&model),
-        100.0 - model.reserve_pct
+        100.0 - model.reserve_pct,
+        model.battery_wh
     ));
     for n in notes.iter() {
         println!("{n}");
@@ -324,15 +422,23 @@ fn finish(plan: Plan, c: &Common, notes: &mut Vec<String>, mut preview: Preview)
     }
     preview.plan(&plan);
     if let Some(path) = &c.out {
-        std::fs::write(path, mission::qgc::export_plan(&plan)).with_context(|| format!("writing {}", path.display()))?;
-        println!("plan written to {} ({} mission items)", path.display(), plan.mission_items().len());
+        std::fs::write(path, mission::qgc::export_plan(&plan))
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "plan written to {} ({} mission items)",
+            path.display(),
+            plan.mission_items().len()
+        );
     }
     if let Some(path) = &c.preview {
         std::fs::write(path, preview.render()).with_context(|| format!("writing {}", path.display()))?;
         println!("preview written to {}", path.display());
     }
     if !report.is_ok() {
-        bail!("the plan is not safe to fly: {} problem(s) above", report.errors().count());
+        bail!(
+            "the plan is not safe to fly: {} problem(s) above",
+            report.errors().count()
+        );
     }
     Ok(())
 }
@@ -344,21 +450,39 @@ fn validate_file(a: ValidateArgs) -> Result<()> {
         println!("warning: {w}");
     }
     let mut plan = import.plan;
-    if let Some(path) = &a.scenario {
-        let inputs = Inputs::load(Some(path), None)?;
-        let extra = inputs.geofence();
-        plan.fence.polygons.extend(extra.polygons);
-        plan.fence.circles.extend(extra.circles);
-        plan.fence.max_alt_m = match (plan.fence.max_alt_m, extra.max_alt_m) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-    }
-    let limits = Limits { max_alt_m: a.max_alt, ..Limits::default() };
+    let frame = LocalFrame::at(plan.home.horizontal());
+    let fence = match &a.scenario {
+        None => FenceGeometry::from_fence(&plan.fence, frame),
+        Some(path) => {
+            // The scenario's zones by name, plus whatever the plan fences that they do not.
+            let inputs = Inputs::load(Some(path), Some(&format!("{},{}", plan.home.lat, plan.home.lon)))?;
+            let known = inputs.geofence();
+            let mut own = plan.fence.clone();
+            own.polygons.retain(|p| !known.polygons.contains(p));
+            own.circles.retain(|c| !known.circles.contains(c));
+            let mut fence = FenceGeometry::from_fence(&own, frame);
+            for shape in survey::fence_geometry(frame, &inputs.fences).shapes() {
+                fence.push(shape.label.clone(), shape.inclusion, shape.shape.clone());
+            }
+            plan.fence.max_alt_m = match (plan.fence.max_alt_m, known.max_alt_m) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            fence
+        }
+    };
+    let limits = Limits {
+        max_alt_m: a.max_alt,
+        ..Limits::default()
+    };
     let model = energy(a.battery_wh, a.reserve_pct);
-    let report = validate(&plan, &limits, &model);
+    let report = validate_against(&plan, &fence, &limits, &model);
     let e = &report.estimate;
-    let n = plan.mission_items().iter().filter(|i| !matches!(i, MissionItem::Other(_))).count();
+    let n = plan
+        .mission_items()
+        .iter()
+        .filter(|i| !matches!(i, MissionItem::Other(_)))
+        .count();
     println!(
         "{}: {} items ({n} understood), {:.1} km, {:.0} min, {:.1} Wh of {:.1} Wh usable",
         a.plan.display(),
