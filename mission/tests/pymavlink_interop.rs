@@ -4,9 +4,10 @@
 //! `<workspace>/.venv/bin/python`. Without one that can import pymavlink the tests print
 //! SKIPPED, or fail when `PORTOPS_REQUIRE_PEERS=1` (CI, where scripts/setup has run).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use mavlink::dialects::common::{MavMessage, MavMissionType};
 use mavlink::{MavHeader, MavlinkReader, MavlinkVersion};
@@ -18,66 +19,18 @@ use mission::mavlink_items::{
 use mission::plan::{FenceCircle, FencePolygon, GeoFence, MissionItem, Plan, PlanElement, RallyPoint, RawItem};
 use serde_json::Value;
 
+use common::{TempFile, workspace_root};
+
 const GCS_SYSTEM: u8 = 255;
 const GCS_COMPONENT: u8 = 190;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
-}
 
 /// The Python interpreter with pymavlink, or None (after saying why) when the peers are not
 /// installed and not required.
 fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("PORTOPS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join(".venv/bin/python"));
-    let problem = if !python.exists() {
-        Some(format!("{} does not exist", python.display()))
-    } else {
-        let probe = Command::new(&python)
-            .args([
-                "-c",
-                "import os; os.environ['MAVLINK20'] = '1'; import pymavlink.dialects.v20.common",
-            ])
-            .output();
-        match probe {
-            Ok(out) if out.status.success() => None,
-            Ok(out) => Some(format!(
-                "{} cannot import pymavlink: {}",
-                python.display(),
-                // The traceback's last line says what is missing.
-                String::from_utf8_lossy(&out.stderr).lines().last().unwrap_or("").trim()
-            )),
-            Err(err) => Some(format!("cannot run {}: {err}", python.display())),
-        }
-    };
-    match problem {
-        None => Some(python),
-        Some(problem) if std::env::var("PORTOPS_REQUIRE_PEERS").as_deref() == Ok("1") => {
-            panic!("pymavlink peer missing ({problem}): run scripts/setup first")
-        }
-        Some(problem) => {
-            eprintln!("SKIPPED pymavlink interop: {problem} (run scripts/setup to install the peers)");
-            None
-        }
-    }
-}
-
-/// A fresh path in the temp directory, removed when dropped.
-struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(tag: &str) -> Self {
-        static COUNTER: AtomicUsize = AtomicUsize::new(0);
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        Self(std::env::temp_dir().join(format!("portops-pymavlink-{}-{tag}-{n}.bin", std::process::id())))
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
-    }
+    common::python(
+        "pymavlink",
+        "import os; os.environ['MAVLINK20'] = '1'; import pymavlink.dialects.v20.common",
+    )
 }
 
 /// Runs mission_frames.py and returns its JSON Lines output.
@@ -269,7 +222,7 @@ fn pymavlink_decodes_what_we_encode() {
     .concat();
     assert_eq!(items.len(), 12 + 9 + 2);
 
-    let file = TempFile::new("ours");
+    let file = TempFile::new("pymavlink", "ours", "bin");
     let mut bytes = Vec::new();
     let mut headers = Vec::new();
     for (sequence, item) in (0u8..).zip(&items) {
@@ -331,7 +284,7 @@ fn expected_raw(json: &Value) -> RawItem {
 #[test]
 fn we_decode_what_pymavlink_encodes() {
     let Some(python) = python() else { return };
-    let file = TempFile::new("theirs");
+    let file = TempFile::new("pymavlink", "theirs", "bin");
     let expected = run_script(&python, "encode", &file.0);
     let bytes = std::fs::read(&file.0).expect("read pymavlink frames");
 
