@@ -39,6 +39,7 @@ pub mod cmd {
     pub const NAV_TAKEOFF: u16 = 22;
     pub const DO_CHANGE_SPEED: u16 = 178;
     pub const DO_SET_CAM_TRIGG_DIST: u16 = 206;
+    pub const NAV_FENCE_RETURN_POINT: u16 = 5000;
     pub const NAV_FENCE_POLYGON_VERTEX_INCLUSION: u16 = 5001;
     pub const NAV_FENCE_POLYGON_VERTEX_EXCLUSION: u16 = 5002;
     pub const NAV_FENCE_CIRCLE_INCLUSION: u16 = 5003;
@@ -223,11 +224,15 @@ pub struct GeoFence {
     pub circles: Vec<FenceCircle>,
     /// Altitude ceiling above home, metres (ArduPilot's FENCE_ALT_MAX).
     pub max_alt_m: Option<f64>,
+    /// Where to go on a breach instead of home (MAV_CMD_NAV_FENCE_RETURN_POINT, QGroundControl's
+    /// `breachReturn`); altitude above home.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breach_return: Option<(LatLon, f64)>,
 }
 
 impl GeoFence {
     pub fn is_empty(&self) -> bool {
-        self.polygons.is_empty() && self.circles.is_empty() && self.max_alt_m.is_none()
+        self.polygons.is_empty() && self.circles.is_empty() && self.max_alt_m.is_none() && self.breach_return.is_none()
     }
 }
 

@@ -14,6 +14,9 @@ pub struct Limits {
     pub max_alt_m: f64,
     /// Lowest altitude for a waypoint above take-off, metres.
     pub min_alt_m: f64,
+    /// Room to keep under a fence ceiling (ArduPilot's FENCE_MARGIN): a vehicle holding
+    /// altitude overshoots by a little, and at the ceiling that is a breach and an RTL.
+    pub fence_margin_m: f64,
 }
 
 impl Default for Limits {
@@ -21,6 +24,7 @@ impl Default for Limits {
         Self {
             max_alt_m: 120.0,
             min_alt_m: 5.0,
+            fence_margin_m: 2.0,
         }
     }
 }
@@ -125,6 +129,18 @@ pub fn validate_against(plan: &Plan, fence: &FenceGeometry, limits: &Limits, mod
                     format!(
                         "{}: altitude {alt:.0} m is above the ceiling of {ceiling:.0} m",
                         item.describe()
+                    ),
+                );
+            } else if let Some(fence_ceiling) = plan.fence.max_alt_m
+                && alt > fence_ceiling - limits.fence_margin_m
+            {
+                error(
+                    Some(i),
+                    format!(
+                        "{}: altitude {alt:.0} m is within {:.0} m of the fence ceiling of {fence_ceiling:.0} m \
+                         (the vehicle would breach it holding altitude)",
+                        item.describe(),
+                        limits.fence_margin_m
                     ),
                 );
             }

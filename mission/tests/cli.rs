@@ -45,7 +45,7 @@ fn anchorage_survey_is_written_validated_and_reimported() {
         "--area",
         "Outer Anchorage",
         "--alt",
-        "120",
+        "115",
         "--overlap",
         "60/50",
         "--camera",
@@ -66,7 +66,7 @@ fn anchorage_survey_is_written_validated_and_reimported() {
 
     let imported = mission::qgc::import_plan(&std::fs::read_to_string(&plan_path).unwrap()).expect("our .plan imports");
     let items = imported.plan.mission_items();
-    assert!(matches!(items.first(), Some(MissionItem::Takeoff { alt_m, .. }) if *alt_m == 120.0));
+    assert!(matches!(items.first(), Some(MissionItem::Takeoff { alt_m, .. }) if *alt_m == 115.0));
     assert_eq!(items.last(), Some(&MissionItem::ReturnToLaunch));
     let triggers_on = items
         .iter()
@@ -209,4 +209,31 @@ fn bad_input_is_explained() {
 
     let out = mission(&["validate", dir.join("missing.plan").to_str().unwrap()]);
     assert!(text(&out).contains("reading"), "{}", text(&out));
+}
+
+#[test]
+fn flying_at_the_fence_ceiling_is_refused() {
+    let scenario = scenario_path();
+    let out = mission(&[
+        "plan",
+        "survey",
+        "--scenario",
+        scenario.to_str().unwrap(),
+        "--area",
+        "Outer Anchorage",
+        "--alt",
+        "120",
+        "--overlap",
+        "60/50",
+        "--camera",
+        "dji-m3e",
+        "--speed",
+        "12",
+    ]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out).contains("within 2 m of the fence ceiling of 120 m"),
+        "{}",
+        text(&out)
+    );
 }

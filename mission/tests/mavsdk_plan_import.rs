@@ -39,8 +39,6 @@
 //! A missing Python peer (`PORTOPS_PYTHON`, else `<workspace>/.venv/bin/python`) is handled the
 //! same way.
 
-mod common;
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -61,7 +59,7 @@ use mission::scenario::PortScenario;
 use mission::survey::{self, Altitude, SurveyRequest};
 use serde_json::Value;
 
-use common::{TempFile, peer_unavailable, workspace_root};
+use testkit::{TempFile, peer_unavailable, workspace_root};
 
 const PEER: &str = "mavsdk";
 /// Everything the script imports, and the server binary it starts.
@@ -84,7 +82,7 @@ enum Isolation {
 }
 
 fn python() -> Option<PathBuf> {
-    common::python(PEER, PROBE)
+    testkit::python(PEER, PROBE)
 }
 
 fn isolation() -> Option<Isolation> {
@@ -644,6 +642,7 @@ fn every_kind_plan() -> Plan {
             },
         ],
         max_alt_m: Some(120.0),
+        breach_return: None,
     };
     plan.rally = vec![
         RallyPoint {

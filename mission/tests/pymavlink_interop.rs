@@ -4,8 +4,6 @@
 //! `<workspace>/.venv/bin/python`. Without one that can import pymavlink the tests print
 //! SKIPPED, or fail when `PORTOPS_REQUIRE_PEERS=1` (CI, where scripts/setup has run).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -19,7 +17,7 @@ use mission::mavlink_items::{
 use mission::plan::{FenceCircle, FencePolygon, GeoFence, MissionItem, Plan, PlanElement, RallyPoint, RawItem};
 use serde_json::Value;
 
-use common::{TempFile, workspace_root};
+use testkit::{TempFile, workspace_root};
 
 const GCS_SYSTEM: u8 = 255;
 const GCS_COMPONENT: u8 = 190;
@@ -27,7 +25,7 @@ const GCS_COMPONENT: u8 = 190;
 /// The Python interpreter with pymavlink, or None (after saying why) when the peers are not
 /// installed and not required.
 fn python() -> Option<PathBuf> {
-    common::python(
+    testkit::python(
         "pymavlink",
         "import os; os.environ['MAVLINK20'] = '1'; import pymavlink.dialects.v20.common",
     )
@@ -128,6 +126,7 @@ fn reference_plan() -> (Plan, GeoFence, Vec<RallyPoint>) {
             },
         ],
         max_alt_m: Some(120.0),
+        breach_return: None,
     };
     let rally = vec![
         RallyPoint {

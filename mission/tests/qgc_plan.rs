@@ -375,6 +375,7 @@ fn everything_plan() -> Plan {
             },
         ],
         max_alt_m: Some(120.0),
+        breach_return: Some((LatLon::new(-10.0005, 0.0005), 30.0)),
     };
     plan.rally = vec![
         RallyPoint {

@@ -70,6 +70,13 @@ pub fn decode_fence(items: &[MISSION_ITEM_INT_DATA]) -> Result<GeoFence, Mavlink
                 });
                 index += 1;
             }
+            // ArduPilot keeps one breach return point in the fence list (MAVProxy's classic
+            // fence files start with it).
+            cmd::NAV_FENCE_RETURN_POINT if fence.breach_return.is_none() => {
+                let at = global_position(item, "fence")?;
+                fence.breach_return = Some((at, f64::from(item.z)));
+                index += 1;
+            }
             _ => {
                 return Err(MavlinkItemError::UnexpectedCommand {
                     seq: item.seq,

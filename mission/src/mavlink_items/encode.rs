@@ -33,6 +33,14 @@ pub fn encode_fence(fence: &GeoFence, opts: &EncodeOptions) -> Result<Vec<MISSIO
     // All inclusion polygons share one group: see the module documentation.
     const INCLUSION_GROUP: f64 = 0.0;
     let mut raws = Vec::new();
+    if let Some((at, alt)) = fence.breach_return {
+        check_position(0, at)?;
+        raws.push(raw(
+            cmd::NAV_FENCE_RETURN_POINT,
+            frame::GLOBAL_RELATIVE_ALT,
+            [0.0, 0.0, 0.0, 0.0, at.lat, at.lon, alt],
+        ));
+    }
     for polygon in &fence.polygons {
         let start = seq_of(raws.len());
         if polygon.vertices.len() < 3 {

@@ -208,3 +208,19 @@ fn raw(command: u16, frame_no: u8, params: [f64; 7]) -> RawItem {
         autocontinue: true,
     }
 }
+
+/// Items as flat JSON, numbers as on the wire (frame, command and mission type as integers;
+/// NaN, MAVLink's "unset", as null): the form scripts and other tools read.
+pub fn items_to_json(items: &[MISSION_ITEM_INT_DATA]) -> serde_json::Value {
+    items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "seq": i.seq, "frame": i.frame as u8, "command": i.command as u16,
+                "current": i.current, "autocontinue": i.autocontinue,
+                "params": [i.param1, i.param2, i.param3, i.param4], "x": i.x, "y": i.y, "z": i.z,
+                "mission_type": i.mission_type as u8,
+            })
+        })
+        .collect()
+}

@@ -287,9 +287,18 @@ fn fence(obj: &Obj, warnings: &mut Vec<String>) -> Result<GeoFence, QgcError> {
         return Ok(GeoFence::default());
     }
     check_version(obj, 2, "1 (ignored), 2")?;
-    note_unknown(obj, &["version", "polygons", "circles", FENCE_MAX_ALT_KEY], warnings);
+    note_unknown(
+        obj,
+        &["version", "polygons", "circles", "breachReturn", FENCE_MAX_ALT_KEY],
+        warnings,
+    );
+    let breach_return = match obj.get("breachReturn") {
+        Some(v) => Some(value::latlonalt(&obj.path("breachReturn"), v)?),
+        None => None,
+    };
     let mut fence = GeoFence {
         max_alt_m: obj.opt_f64(FENCE_MAX_ALT_KEY)?,
+        breach_return,
         ..GeoFence::default()
     };
     if let Some(list) = obj.get("polygons") {
@@ -431,6 +440,9 @@ pub fn export_plan(plan: &Plan) -> String {
     let mut fence = json!({ "circles": circles, "polygons": polygons, "version": 2 });
     if let (Some(alt), Value::Object(m)) = (plan.fence.max_alt_m, &mut fence) {
         m.insert(FENCE_MAX_ALT_KEY.into(), num(alt));
+    }
+    if let (Some((at, alt)), Value::Object(m)) = (plan.fence.breach_return, &mut fence) {
+        m.insert("breachReturn".into(), json!([num(at.lat), num(at.lon), num(alt)]));
     }
     let points: Vec<Value> = plan
         .rally

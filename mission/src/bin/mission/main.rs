@@ -36,6 +36,20 @@ enum Command {
     Plan(PlanCommand),
     /// Check a .plan file: fences on every leg, altitude limits, endurance.
     Validate(ValidateArgs),
+    /// Print a .plan file as the MISSION_ITEM_INT lists (mission, fence, rally) a vehicle receives, as JSON.
+    Mavlink(MavlinkArgs),
+}
+
+#[derive(Args)]
+struct MavlinkArgs {
+    /// The .plan file.
+    plan: PathBuf,
+    /// Target system id.
+    #[arg(long, default_value_t = 1)]
+    target_system: u8,
+    /// Leave out ArduPilot's home item at seq 0 (PX4 style).
+    #[arg(long)]
+    no_home_item: bool,
 }
 
 #[derive(Subcommand)]
@@ -180,6 +194,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Plan(PlanCommand::Orbit(a)) => plan_orbit(a),
         Command::Plan(PlanCommand::Route(a)) => plan_route(a),
         Command::Validate(a) => validate_file(a),
+        Command::Mavlink(a) => print_mavlink(a),
     }
 }
 
@@ -501,4 +516,41 @@ fn validate_file(a: ValidateArgs) -> Result<()> {
     } else {
         bail!("{} problem(s)", report.errors().count())
     }
+}
+
+fn print_mavlink(a: MavlinkArgs) -> Result<()> {
+    use mission::mavlink_items::{EncodeOptions, encode_fence, encode_mission, encode_rally, items_to_json};
+    use std::io::Write;
+    let text = std::fs::read_to_string(&a.plan).with_context(|| format!("reading {}", a.plan.display()))?;
+    let import = mission::qgc::import_plan(&text).with_context(|| format!("reading {}", a.plan.display()))?;
+    for w in &import.warnings {
+        eprintln!("warning: {w}");
+    }
+    let opts = EncodeOptions {
+        target_system: a.target_system,
+        target_component: 1,
+        home_item: !a.no_home_item,
+    };
+    let plan = &import.plan;
+    // The fence parameters the lists need on an ArduPilot vehicle: the ceiling is a parameter.
+    let mut fence_type = 0;
+    let mut params = serde_json::Map::new();
+    if let Some(alt) = plan.fence.max_alt_m {
+        fence_type |= 1;
+        params.insert("FENCE_ALT_MAX".into(), alt.into());
+    }
+    if !plan.fence.polygons.is_empty() || !plan.fence.circles.is_empty() {
+        fence_type |= 4;
+    }
+    params.insert("FENCE_TYPE".into(), fence_type.into());
+    let json = serde_json::json!({
+        "params": params,
+        "mission": items_to_json(&encode_mission(plan, &opts)?),
+        "fence": items_to_json(&encode_fence(&plan.fence, &opts)?),
+        "rally": items_to_json(&encode_rally(&plan.rally, &opts)?),
+    });
+    let mut out = std::io::stdout().lock();
+    // A closed pipe (| head) is the reader's choice, not an error worth a panic.
+    let _ = writeln!(out, "{}", serde_json::to_string_pretty(&json)?);
+    Ok(())
 }

@@ -117,7 +117,38 @@ fn two_polygons_and_circles() -> GeoFence {
             },
         ],
         max_alt_m: None,
+        breach_return: None,
     }
+}
+
+#[test]
+fn breach_return_point_leads_the_fence_list_and_comes_back() {
+    // As MAVProxy's classic fence files carry it, and ArduPilot stores it.
+    let fence = GeoFence {
+        breach_return: Some((LatLon::new(51.9490000, 4.1390000), 25.0)),
+        ..two_polygons_and_circles()
+    };
+    let items = encode_fence(&fence, &EncodeOptions::default()).unwrap();
+    assert_eq!(items[0].command as u16, 5000);
+    assert_eq!(
+        items.len(),
+        encode_fence(&two_polygons_and_circles(), &EncodeOptions::default())
+            .unwrap()
+            .len()
+            + 1
+    );
+    assert_eq!(decode_fence(&items).unwrap(), fence);
+    // A second return point is refused, naming its seq.
+    let mut two = vec![items[0].clone(), items[0].clone()];
+    two[1].seq = 1;
+    assert!(matches!(
+        decode_fence(&two),
+        Err(MavlinkItemError::UnexpectedCommand {
+            seq: 1,
+            command: 5000,
+            list: "fence"
+        })
+    ));
 }
 
 #[test]

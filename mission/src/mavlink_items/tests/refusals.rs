@@ -209,17 +209,17 @@ fn several_inclusion_groups_are_refused() {
 #[test]
 fn unknown_commands_in_fence_and_rally_lists_are_refused() {
     let mut items = fence_items();
-    items[7].command = MavCmd::MAV_CMD_NAV_FENCE_RETURN_POINT;
+    items[7].command = MavCmd::MAV_CMD_NAV_WAYPOINT;
     let err = decode_fence(&items).unwrap_err();
     assert_eq!(
         err,
         MavlinkItemError::UnexpectedCommand {
             seq: 7,
-            command: 5000,
+            command: 16,
             list: "fence"
         }
     );
-    assert_eq!(err.to_string(), "seq 7: MAV_CMD 5000 does not belong in a fence list");
+    assert_eq!(err.to_string(), "seq 7: MAV_CMD 16 does not belong in a fence list");
 
     let mut rally = encode_rally(
         &[RallyPoint {
