@@ -5,21 +5,43 @@ use serde::{Deserialize, Serialize};
 use crate::geodesy::{LatLon, LocalFrame, distance_m};
 use crate::plan::{MissionItem, Plan};
 
-/// A multirotor's performance and battery. Defaults: a 3.5–4 kg enterprise quad on two
-/// 6S packs (about 263 Wh, some 40 minutes of hover), the class customs services fly.
+/// A multirotor's performance and battery. Defaults: a 3.7 kg enterprise quad on two
+/// 6S packs (about 263 Wh, some 40 minutes of hover), the class customs services fly, with
+/// the same figures as the simulator's default airframe so that plans and flights agree.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct EnergyModel {
     pub climb_rate_m_s: f64,
     pub descent_rate_m_s: f64,
     /// Extra seconds a sharp turn costs (slow down, turn, speed up).
     pub turn_penalty_s: f64,
+    /// Motor power to hover, watts.
     pub hover_power_w: f64,
-    pub cruise_power_w: f64,
+    /// Avionics and payload, watts, whatever the motors do.
+    pub avionics_power_w: f64,
+    /// Take-off mass, kg, and the quadratic drag coefficient, N/(m/s)²: in forward flight the
+    /// rotors also carry the drag, so thrust and power rise with speed.
+    pub mass_kg: f64,
+    pub drag_coeff: f64,
     /// Power above hover while climbing.
     pub climb_extra_power_w: f64,
     pub battery_wh: f64,
     /// Share of the battery that must be left on landing, %.
     pub reserve_pct: f64,
+}
+
+impl EnergyModel {
+    /// Electrical power in level flight at `speed` m/s: momentum theory, power ∝ thrust^1.5,
+    /// with thrust balancing weight and drag (no translational-lift bonus: conservative).
+    pub fn cruise_power_w(&self, speed: f64) -> f64 {
+        let weight = self.mass_kg * 9.80665;
+        let drag = self.drag_coeff * speed * speed;
+        let thrust_ratio = (1.0 + (drag / weight).powi(2)).sqrt();
+        self.hover_power_w * thrust_ratio.powf(1.5) + self.avionics_power_w
+    }
+
+    pub fn hover_total_w(&self) -> f64 {
+        self.hover_power_w + self.avionics_power_w
+    }
 }
 
 impl Default for EnergyModel {
@@ -29,7 +51,9 @@ impl Default for EnergyModel {
             descent_rate_m_s: 1.5,
             turn_penalty_s: 3.0,
             hover_power_w: 390.0,
-            cruise_power_w: 360.0,
+            avionics_power_w: 15.0,
+            mass_kg: 3.7,
+            drag_coeff: 0.0752,
             climb_extra_power_w: 150.0,
             battery_wh: 263.0,
             reserve_pct: 25.0,
@@ -94,9 +118,9 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
         e.distance_m += d;
         e.time_s += t;
         *joules += t * if d > 1.0 {
-            model.cruise_power_w
+            model.cruise_power_w(speed)
         } else {
-            model.hover_power_w
+            model.hover_total_w()
         };
         if dz > 0.0 {
             e.climb_m += dz;
@@ -112,7 +136,7 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
                 if turn.abs() > 30f64.to_radians() {
                     e.turns += 1;
                     e.time_s += model.turn_penalty_s;
-                    *joules += model.turn_penalty_s * model.hover_power_w;
+                    *joules += model.turn_penalty_s * model.hover_total_w();
                 }
             }
             *heading = Some(h);
@@ -133,7 +157,7 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
             } => {
                 leg(&mut e, &mut joules, &mut heading, (pos, alt), (position, alt_m), speed);
                 e.time_s += hold_s;
-                joules += hold_s * model.hover_power_w;
+                joules += hold_s * model.hover_total_w();
                 (pos, alt) = (position, alt_m);
             }
             MissionItem::LoiterTurns {
@@ -147,7 +171,7 @@ pub fn estimate(plan: &Plan, model: &EnergyModel) -> FlightEstimate {
                 let around = 2.0 * std::f64::consts::PI * radius_m * turns;
                 e.distance_m += around;
                 e.time_s += around / speed;
-                joules += around / speed * model.cruise_power_w;
+                joules += around / speed * model.cruise_power_w(speed);
                 (pos, alt) = (center, alt_m);
             }
             MissionItem::ReturnToLaunch => {

@@ -39,9 +39,8 @@
 //! A missing Python peer (`PORTOPS_PYTHON`, else `<workspace>/.venv/bin/python`) is handled the
 //! same way.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use geo::{BooleanOps, MultiPolygon};
@@ -317,7 +316,7 @@ fn mavsdk_import(python: &Path, isolation: &Isolation, plan_file: &Path) -> Impo
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
-    let (status, stdout, stderr) = run_with_timeout(command, SCRIPT_TIMEOUT);
+    let (status, stdout, stderr) = testkit::run_with_timeout(command, SCRIPT_TIMEOUT);
     eprintln!("MAVSDK import took {:.1} s", started.elapsed().as_secs_f64());
     let status = status.unwrap_or_else(|| {
         panic!("mavsdk_import_plan.py ran over {SCRIPT_TIMEOUT:?} and was killed; stderr:\n{stderr}")
@@ -343,39 +342,6 @@ fn mavsdk_import(python: &Path, isolation: &Isolation, plan_file: &Path) -> Impo
         fence: items("geofence_items"),
         rally: items("rally_items"),
     }
-}
-
-/// Runs a command, killing it after `limit`; the exit status (None when killed), stdout, stderr.
-fn run_with_timeout(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
-    let mut child = command.spawn().expect("start mavsdk_import_plan.py");
-    // Drained on threads: a child that fills a pipe would otherwise block and never exit.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for mavsdk_import_plan.py") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            // The script's mavsdk_server dies with it (PR_SET_PDEATHSIG).
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-    (status, stdout, stderr)
 }
 
 /// Both peers and the isolation, or None when the test must skip.

@@ -15,10 +15,8 @@
 //! timeout), and on a free loopback port otherwise. A missing Python peer (`PORTOPS_PYTHON`,
 //! else `<workspace>/.venv/bin/python`) prints SKIPPED, or fails with `PORTOPS_REQUIRE_PEERS=1`.
 
-use std::io::Read;
-use std::net::{Ipv4Addr, UdpSocket};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mission::geodesy::{LatLon, destination};
@@ -182,47 +180,6 @@ fn isolation() -> Isolation {
     }
 }
 
-fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral UDP port");
-    socket.local_addr().expect("local address").port()
-}
-
-/// Runs a command, killing it after `limit`; the exit status (None when killed), stdout, stderr.
-fn run_with_timeout(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
-    let mut child = command.spawn().expect("start the MAVProxy session");
-    // Drained on threads: a child that fills a pipe would otherwise block and never exit.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the MAVProxy session") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            // In namespaces this kills everything inside; outside, the script's children die
-            // with it (PDEATHSIG).
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    (
-        status,
-        stdout.join().expect("stdout reader"),
-        stderr.join().expect("stderr reader"),
-    )
-}
-
 /// What MAVProxy printed during one step, and whether the step ended as expected.
 struct StepOutput {
     command: String,
@@ -238,7 +195,7 @@ fn session(python: &Path, steps: &[Value]) -> Vec<StepOutput> {
     let isolation = isolation();
     let port = match isolation {
         Isolation::Namespace => NAMESPACE_PORT,
-        Isolation::HostLoopback => free_udp_port(),
+        Isolation::HostLoopback => testkit::free_udp_port(),
     };
     let home = format!("{},{},{}", HOME.0, HOME.1, HOME.2);
     let mut argv: Vec<String> = vec![python.display().to_string(), SCRIPT.into()];
@@ -280,7 +237,7 @@ fn session(python: &Path, steps: &[Value]) -> Vec<StepOutput> {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
-    let (status, stdout, stderr) = run_with_timeout(command, SCRIPT_TIMEOUT);
+    let (status, stdout, stderr) = testkit::run_with_timeout(command, SCRIPT_TIMEOUT);
     eprintln!(
         "MAVProxy session took {:.1} s of wall time",
         started.elapsed().as_secs_f64()

@@ -16,9 +16,7 @@
 //! `PORTOPS_ALLOW_WIDE_BIND=1` runs it without isolation instead. A missing Python peer
 //! (`PORTOPS_PYTHON`, else `<workspace>/.venv/bin/python`) is handled the same way.
 
-use std::io::Read;
-use std::net::{Ipv4Addr, UdpSocket};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -90,46 +88,6 @@ fn isolation() -> Option<Isolation> {
     None
 }
 
-/// A UDP port free on loopback now (outside a namespace the simulator needs one nobody uses).
-fn free_udp_port() -> u16 {
-    let socket = UdpSocket::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral UDP port");
-    socket.local_addr().expect("local address").port()
-}
-
-/// Runs a command, killing it after `limit`; the exit status (None when killed), stdout, stderr.
-fn run_with_timeout(mut command: Command, limit: Duration) -> (Option<ExitStatus>, String, String) {
-    let mut child = command.spawn().expect("start the MAVSDK flight script");
-    // Drained on threads: a child that fills a pipe would otherwise block and never exit.
-    let drain = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let _ = pipe.read_to_string(&mut text);
-            }
-            text
-        })
-    };
-    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let deadline = Instant::now() + limit;
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait for the flight script") {
-            break Some(status);
-        }
-        if Instant::now() >= deadline {
-            // Killing unshare kills the namespace's first process, and with it every process in
-            // the PID namespace; without one, the script's children die with it (PDEATHSIG).
-            let _ = child.kill();
-            let _ = child.wait();
-            break None;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    let stdout = stdout.join().expect("stdout reader");
-    let stderr = stderr.join().expect("stderr reader");
-    (status, stdout, stderr)
-}
-
 /// The script's command line: python, the script, home, then the simulator's own command.
 fn flight_command(python: &std::path::Path, port: u16) -> Vec<String> {
     let home = format!("{},{},{}", HOME.0, HOME.1, HOME.2);
@@ -165,7 +123,7 @@ fn fly(python: &std::path::Path, isolation: &Isolation) -> Value {
             c
         }
         Isolation::WideBind => {
-            let argv = flight_command(python, free_udp_port());
+            let argv = flight_command(python, testkit::free_udp_port());
             let mut c = Command::new(&argv[0]);
             c.args(&argv[1..]);
             c
@@ -177,7 +135,7 @@ fn fly(python: &std::path::Path, isolation: &Isolation) -> Value {
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let started = Instant::now();
-    let (status, stdout, stderr) = run_with_timeout(command, SCRIPT_TIMEOUT);
+    let (status, stdout, stderr) = testkit::run_with_timeout(command, SCRIPT_TIMEOUT);
     eprintln!(
         "MAVSDK flight took {:.1} s of wall time",
         started.elapsed().as_secs_f64()

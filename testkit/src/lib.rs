@@ -69,3 +69,50 @@ impl Drop for TempFile {
         let _ = std::fs::remove_file(&self.0);
     }
 }
+
+/// Runs a command, killing it after `limit`; the exit status (None when killed), stdout, stderr.
+///
+/// Both pipes are drained on threads: a child that fills a pipe would otherwise block and
+/// never exit. The caller sets up the pipes (`Stdio::piped()`) it wants back.
+pub fn run_with_timeout(
+    mut command: Command,
+    limit: std::time::Duration,
+) -> (Option<std::process::ExitStatus>, String, String) {
+    use std::io::Read;
+    let what = format!("{:?}", command.get_program());
+    let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {what}: {e}"));
+    let drain = |pipe: Option<Box<dyn Read + Send>>| {
+        std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_string(&mut text);
+            }
+            text
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let deadline = std::time::Instant::now() + limit;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap_or_else(|e| panic!("waiting for {what}: {e}")) {
+            break Some(status);
+        }
+        if std::time::Instant::now() >= deadline {
+            // In a PID namespace this kills everything inside; outside, the peer scripts'
+            // children die with them (PR_SET_PDEATHSIG).
+            let _ = child.kill();
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let stdout = stdout.join().unwrap_or_default();
+    let stderr = stderr.join().unwrap_or_default();
+    (status, stdout, stderr)
+}
+
+/// A UDP port free on loopback now.
+pub fn free_udp_port() -> u16 {
+    let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral UDP port");
+    socket.local_addr().expect("local address").port()
+}

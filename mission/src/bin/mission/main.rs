@@ -291,24 +291,7 @@ fn plan_perimeter(a: PerimeterArgs) -> Result<()> {
         launch: inputs.home.horizontal(),
     };
     let route = patterns::plan_perimeter(&req).with_context(|| format!("planning a patrol of {area_name}"))?;
-    let body = route
-        .waypoint_items(a.common.alt)
-        .into_iter()
-        .map(PlanElement::Item)
-        .collect();
-    let settings = FlightSettings {
-        alt_m: a.common.alt,
-        speed_m_s: a.common.speed,
-    };
-    let plan = patterns::assemble(
-        inputs.home,
-        settings,
-        &route.transit_in,
-        body,
-        &route.transit_out,
-        inputs.geofence(),
-        inputs.rally(),
-    );
+    let plan = route_plan(&inputs, &a.common, &route, vec![]);
     let mut notes = vec![format!(
         "Perimeter patrol of {area_name}: {} laps, {} m inside the boundary",
         a.laps, a.margin
@@ -343,25 +326,7 @@ fn plan_orbit(a: OrbitArgs) -> Result<()> {
         a.radius,
     );
     let route = patterns::plan_route(&[edge], &inputs.fences, inputs.home.horizontal(), true)?;
-    let mut body: Vec<PlanElement> = route
-        .waypoint_items(a.common.alt)
-        .into_iter()
-        .map(PlanElement::Item)
-        .collect();
-    body.push(PlanElement::Item(orbit));
-    let settings = FlightSettings {
-        alt_m: a.common.alt,
-        speed_m_s: a.common.speed,
-    };
-    let plan = patterns::assemble(
-        inputs.home,
-        settings,
-        &route.transit_in,
-        body,
-        &route.transit_out,
-        inputs.geofence(),
-        inputs.rally(),
-    );
+    let plan = route_plan(&inputs, &a.common, &route, vec![PlanElement::Item(orbit)]);
     let mut notes = vec![format!("Orbit of {label}: radius {:.0} m, {} turns", a.radius, a.turns)];
     let mut preview = Preview::new(&format!("Orbit — {label}"));
     inputs.draw_port(&mut preview);
@@ -379,16 +344,22 @@ fn plan_route(a: RouteArgs) -> Result<()> {
         .map(|(i, s)| parse_latlon(s).with_context(|| format!("waypoint {}", i + 1)))
         .collect::<Result<Vec<_>>>()?;
     let route = patterns::plan_route(&points, &inputs.fences, inputs.home.horizontal(), a.avoid)?;
-    let body = route
-        .waypoint_items(a.common.alt)
-        .into_iter()
-        .map(PlanElement::Item)
-        .collect();
+    let plan = route_plan(&inputs, &a.common, &route, vec![]);
+    let mut notes = vec![format!("Route of {} waypoints", points.len())];
+    let mut preview = Preview::new("Waypoint route");
+    inputs.draw_port(&mut preview);
+    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
+}
+
+/// A plan flying `route`'s waypoints, then `then`, inside the scenario's fence, with its rally points.
+fn route_plan(inputs: &Inputs, c: &Common, route: &patterns::PatternRoute, then: Vec<PlanElement>) -> Plan {
+    let mut body: Vec<PlanElement> = route.waypoint_items(c.alt).into_iter().map(PlanElement::Item).collect();
+    body.extend(then);
     let settings = FlightSettings {
-        alt_m: a.common.alt,
-        speed_m_s: a.common.speed,
+        alt_m: c.alt,
+        speed_m_s: c.speed,
     };
-    let plan = patterns::assemble(
+    patterns::assemble(
         inputs.home,
         settings,
         &route.transit_in,
@@ -396,11 +367,7 @@ fn plan_route(a: RouteArgs) -> Result<()> {
         &route.transit_out,
         inputs.geofence(),
         inputs.rally(),
-    );
-    let mut notes = vec![format!("Route of {} waypoints", points.len())];
-    let mut preview = Preview::new("Waypoint route");
-    inputs.draw_port(&mut preview);
-    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
+    )
 }
 
 /// Validate, report, and write the plan and its picture.
