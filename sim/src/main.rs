@@ -59,6 +59,7 @@ struct RunArgs {
     /// Seed for noise, gusts and failures: the same seed, the same run.
     #[arg(long, default_value_t = 1, env = "SIM_SEED")]
     seed: u64,
+    /// Address the vehicles' UDP ports (and camera streams) listen on.
     #[arg(long, default_value = "127.0.0.1", env = "SIM_BIND")]
     bind: IpAddr,
     /// UDP port of vehicle 1; vehicle i listens on base + 10·(i-1).
@@ -94,6 +95,7 @@ struct RunArgs {
     /// <bind>:<camera-port + 10·(i-1)>, for GStreamer's tcpclientsrc ! rawvideoparse.
     #[arg(long, requires = "scenario")]
     camera: bool,
+    /// TCP port of vehicle 1's camera stream; vehicle i uses camera-port + 10·(i-1).
     #[arg(long, default_value_t = 7100)]
     camera_port: u16,
     /// Frames per simulated second.

@@ -272,6 +272,8 @@ impl Vehicle {
             mission_seq: self.mission_seq,
             mission_total: self.mission.len() as u16,
             mission_running: self.mission_running,
+            fence_enabled: self.settings.fence_enabled && self.settings.failsafe.fence_action != 0,
+            fence_breached: self.failsafe.fence_active(),
         }
     }
 }

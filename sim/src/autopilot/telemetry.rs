@@ -45,6 +45,9 @@ pub struct Snapshot {
     pub mission_seq: u16,
     pub mission_total: u16,
     pub mission_running: bool,
+    /// FENCE_ENABLE with an action, and whether the vehicle is breaching it now.
+    pub fence_enabled: bool,
+    pub fence_breached: bool,
 }
 
 fn deg_e7(x: f64) -> i32 {
@@ -93,13 +96,21 @@ pub fn sys_status(s: &Snapshot) -> MavMessage {
         | MavSysStatusSensor::MAV_SYS_STATUS_SENSOR_BATTERY
         | MavSysStatusSensor::MAV_SYS_STATUS_GEOFENCE
         | MavSysStatusSensor::MAV_SYS_STATUS_AHRS;
+    let mut enabled = sensors;
     let mut health = sensors;
     if s.gps_fix_type < 3 {
         health.remove(MavSysStatusSensor::MAV_SYS_STATUS_SENSOR_GPS);
     }
+    // As ArduPilot's AC_Fence reports it: enabled only when on, unhealthy while breached.
+    if !s.fence_enabled {
+        enabled.remove(MavSysStatusSensor::MAV_SYS_STATUS_GEOFENCE);
+    }
+    if s.fence_breached {
+        health.remove(MavSysStatusSensor::MAV_SYS_STATUS_GEOFENCE);
+    }
     MavMessage::SYS_STATUS(SYS_STATUS_DATA {
         onboard_control_sensors_present: sensors,
-        onboard_control_sensors_enabled: sensors,
+        onboard_control_sensors_enabled: enabled,
         onboard_control_sensors_health: health,
         load: 250,
         voltage_battery: (s.voltage * 1000.0).round().clamp(0.0, 65_534.0) as u16,
