@@ -58,7 +58,7 @@ use mission::scenario::PortScenario;
 use mission::survey::{self, Altitude, SurveyRequest};
 use serde_json::Value;
 
-use testkit::{TempFile, peer_unavailable, workspace_root};
+use testkit::{Isolation, TempFile, workspace_root};
 
 const PEER: &str = "mavsdk";
 /// Everything the script imports, and the server binary it starts.
@@ -68,52 +68,9 @@ const PROBE: &str = "import os, sys; os.environ['MAVLINK20'] = '1'; \
     os.access(p, os.X_OK) or sys.exit('no executable mavsdk_server at ' + p)";
 /// The script gives up by itself after 55 s; this only catches one that hangs regardless.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(75);
-/// Arguments for a loopback-only network namespace; the same command probes and runs.
-const NAMESPACE: [&str; 2] = ["--net", "--"];
-const LOOPBACK_UP: &str = "ip link set lo up";
-
-/// How the script may be run, or None (after saying why) when it may not.
-enum Isolation {
-    /// In a fresh network namespace with only loopback: nothing outside can reach gRPC.
-    Namespace,
-    /// As is, because `PORTOPS_ALLOW_WIDE_BIND=1` says this host may open a 0.0.0.0 port.
-    WideBind,
-}
 
 fn python() -> Option<PathBuf> {
     testkit::python(PEER, PROBE)
-}
-
-fn isolation() -> Option<Isolation> {
-    let probe = Command::new("unshare")
-        .args(NAMESPACE)
-        .args(["sh", "-c", LOOPBACK_UP])
-        .stdin(Stdio::null())
-        .output();
-    let problem = match probe {
-        Ok(out) if out.status.success() => return Some(Isolation::Namespace),
-        Ok(out) => format!(
-            "`unshare --net -- sh -c '{LOOPBACK_UP}'` failed ({}): {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "`unshare` is not installed".to_string(),
-        Err(err) => format!("cannot run unshare: {err}"),
-    };
-    if std::env::var("PORTOPS_ALLOW_WIDE_BIND").as_deref() == Ok("1") {
-        eprintln!(
-            "WARNING: no network namespace ({problem}); PORTOPS_ALLOW_WIDE_BIND=1, so mavsdk_server's \
-             gRPC port binds 0.0.0.0 on this host while the test runs"
-        );
-        return Some(Isolation::WideBind);
-    }
-    peer_unavailable(
-        PEER,
-        &format!("no loopback-only network namespace for mavsdk_server's 0.0.0.0 gRPC port: {problem}"),
-        "run as root with util-linux and iproute2, which scripts/setup installs, \
-         or set PORTOPS_ALLOW_WIDE_BIND=1 where that port may be open",
-    );
-    None
 }
 
 /// One item as MAVSDK's MissionRaw reports it, or as we would send it; every MISSION_ITEM_INT
@@ -298,8 +255,11 @@ fn mavsdk_import(python: &Path, isolation: &Isolation, plan_file: &Path) -> Impo
         Isolation::Namespace => {
             let mut c = Command::new("unshare");
             // PY and PLAN come in through the environment, so no path is ever parsed by sh.
-            c.args(NAMESPACE)
-                .args(["sh", "-c", &format!("{LOOPBACK_UP} && exec \"$PY\" {script} \"$PLAN\"")]);
+            c.args(testkit::NAMESPACE).args([
+                "sh",
+                "-c",
+                &format!("{} && exec \"$PY\" {script} \"$PLAN\"", testkit::LOOPBACK_UP),
+            ]);
             c
         }
         Isolation::WideBind => {
@@ -347,7 +307,7 @@ fn mavsdk_import(python: &Path, isolation: &Isolation, plan_file: &Path) -> Impo
 /// Both peers and the isolation, or None when the test must skip.
 fn setup() -> Option<(PathBuf, Isolation)> {
     let python = python()?;
-    let isolation = isolation()?;
+    let isolation = testkit::wide_bind_isolation(PEER, "mavsdk_server's gRPC port")?;
     Some((python, isolation))
 }
 

@@ -31,9 +31,6 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(150);
 /// The vehicle's home: lat, lon, alt AMSL.
 const HOME: (f64, f64, f64) = (44.3975, 8.9005, 4.0);
 const NAMESPACE_PORT: u16 = 5760;
-/// Network and PID namespaces; killing `unshare` kills every process inside (`--kill-child`).
-const NAMESPACE: [&str; 5] = ["--net", "--pid", "--fork", "--kill-child", "--"];
-const LOOPBACK_UP: &str = "ip link set lo up";
 /// Step timeouts: MAVProxy starts and hears the vehicle in a second or two, and a transfer of a
 /// few items takes well under a second.
 const CONNECT_TIMEOUT_S: u64 = 30;
@@ -165,16 +162,11 @@ enum Isolation {
 }
 
 fn isolation() -> Isolation {
-    let probe = Command::new("unshare")
-        .args(NAMESPACE)
-        .args(["sh", "-c", LOOPBACK_UP])
-        .stdin(Stdio::null())
-        .output();
-    match probe {
-        Ok(out) if out.status.success() => Isolation::Namespace,
-        other => {
+    match testkit::namespace_problem() {
+        None => Isolation::Namespace,
+        Some(problem) => {
             // MAVProxy opens no listening port here, so running outside is safe, only shared.
-            eprintln!("note: no network namespace ({other:?}); MAVProxy and sim use a free loopback port");
+            eprintln!("note: no network namespace ({problem}); MAVProxy and sim use a free loopback port");
             Isolation::HostLoopback
         }
     }
@@ -220,8 +212,8 @@ fn session(python: &Path, steps: &[Value]) -> Vec<StepOutput> {
         Isolation::Namespace => {
             let mut c = Command::new("unshare");
             // The arguments reach python as "$0" "$@", so no path is ever parsed by sh.
-            c.args(NAMESPACE)
-                .args(["sh", "-c", &format!("{LOOPBACK_UP} && exec \"$0\" \"$@\"")])
+            c.args(testkit::NAMESPACE)
+                .args(["sh", "-c", &format!("{} && exec \"$0\" \"$@\"", testkit::LOOPBACK_UP)])
                 .args(&argv);
             c
         }

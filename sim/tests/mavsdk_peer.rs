@@ -20,7 +20,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use testkit::{peer_unavailable, workspace_root};
+use testkit::workspace_root;
 
 const PEER: &str = "mavsdk";
 /// Everything the script imports, and the server binary it starts.
@@ -35,10 +35,6 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 const HOME: (&str, &str, &str) = ("44.3975", "8.9005", "4");
 /// Vehicle 1's port inside a fresh namespace, where every port is free.
 const NAMESPACE_PORT: u16 = 5760;
-/// A new network namespace with only loopback, and a PID namespace whose first process takes
-/// every other one with it when it dies (`--kill-child`: when `unshare` itself is killed).
-const NAMESPACE: [&str; 5] = ["--net", "--pid", "--fork", "--kill-child", "--"];
-const LOOPBACK_UP: &str = "ip link set lo up";
 /// Items: home (0), take-off, three waypoints, RTL.
 const MISSION_ITEMS: u64 = 6;
 /// MAV_CMD_NAV_FENCE_POLYGON_VERTEX_INCLUSION.
@@ -46,47 +42,6 @@ const FENCE_INCLUSION_VERTEX: u64 = 5001;
 /// RTL lands on home; the position estimate is within a few decimetres here.
 const LANDED_WITHIN_M: f64 = 5.0;
 const LANDED_BELOW_M: f64 = 1.0;
-
-/// How the script may be run, or None (after saying why) when it may not.
-enum Isolation {
-    /// In fresh network and PID namespaces with only loopback: nothing outside can reach gRPC.
-    Namespace,
-    /// As is, because `PORTOPS_ALLOW_WIDE_BIND=1` says this host may open a 0.0.0.0 port.
-    WideBind,
-}
-
-fn isolation() -> Option<Isolation> {
-    let probe = Command::new("unshare")
-        .args(NAMESPACE)
-        .args(["sh", "-c", LOOPBACK_UP])
-        .stdin(Stdio::null())
-        .output();
-    let problem = match probe {
-        Ok(out) if out.status.success() => return Some(Isolation::Namespace),
-        Ok(out) => format!(
-            "`unshare {}` failed ({}): {}",
-            NAMESPACE.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => "`unshare` is not installed".to_string(),
-        Err(err) => format!("cannot run unshare: {err}"),
-    };
-    if std::env::var("PORTOPS_ALLOW_WIDE_BIND").as_deref() == Ok("1") {
-        eprintln!(
-            "WARNING: no network namespace ({problem}); PORTOPS_ALLOW_WIDE_BIND=1, so mavsdk_server's \
-             gRPC port binds 0.0.0.0 on this host while the test runs"
-        );
-        return Some(Isolation::WideBind);
-    }
-    peer_unavailable(
-        PEER,
-        &format!("no loopback-only network namespace for mavsdk_server's 0.0.0.0 gRPC port: {problem}"),
-        "run as root with util-linux and iproute2, which scripts/setup installs, \
-         or set PORTOPS_ALLOW_WIDE_BIND=1 where that port may be open",
-    );
-    None
-}
 
 /// The script's command line: python, the script, home, then the simulator's own command.
 fn flight_command(python: &std::path::Path, port: u16) -> Vec<String> {
@@ -112,17 +67,17 @@ fn flight_command(python: &std::path::Path, port: u16) -> Vec<String> {
 }
 
 /// Runs the flight and returns the script's JSON report.
-fn fly(python: &std::path::Path, isolation: &Isolation) -> Value {
+fn fly(python: &std::path::Path, isolation: &testkit::Isolation) -> Value {
     let mut command = match isolation {
-        Isolation::Namespace => {
+        testkit::Isolation::Namespace => {
             let mut c = Command::new("unshare");
             // The arguments reach the script as "$@", so no path is ever parsed by sh.
-            c.args(NAMESPACE)
-                .args(["sh", "-c", &format!("{LOOPBACK_UP} && exec \"$0\" \"$@\"")])
+            c.args(testkit::NAMESPACE)
+                .args(["sh", "-c", &format!("{} && exec \"$0\" \"$@\"", testkit::LOOPBACK_UP)])
                 .args(flight_command(python, NAMESPACE_PORT));
             c
         }
-        Isolation::WideBind => {
+        testkit::Isolation::WideBind => {
             let argv = flight_command(python, testkit::free_udp_port());
             let mut c = Command::new(&argv[0]);
             c.args(&argv[1..]);
@@ -151,7 +106,9 @@ fn mavsdk_uploads_fence_and_mission_arms_starts_and_sees_it_finish_and_land() {
     let Some(python) = testkit::python(PEER, PROBE) else {
         return;
     };
-    let Some(isolation) = isolation() else { return };
+    let Some(isolation) = testkit::wide_bind_isolation(PEER, "mavsdk_server's gRPC port") else {
+        return;
+    };
     let report = fly(&python, &isolation);
     eprintln!("MAVSDK report: {report}");
 

@@ -116,3 +116,60 @@ pub fn free_udp_port() -> u16 {
     let socket = std::net::UdpSocket::bind((std::net::Ipv4Addr::LOCALHOST, 0)).expect("bind an ephemeral UDP port");
     socket.local_addr().expect("local address").port()
 }
+
+/// `unshare` arguments for a peer test's own hosts: a new network namespace with only loopback,
+/// and a PID namespace whose first process takes every other one with it when it dies
+/// (`--kill-child`: when `unshare` itself is killed on a timeout).
+pub const NAMESPACE: [&str; 5] = ["--net", "--pid", "--fork", "--kill-child", "--"];
+/// What runs first inside the namespace: its loopback starts down.
+pub const LOOPBACK_UP: &str = "ip link set lo up";
+
+/// Why a loopback-only namespace cannot be made here, or None when it can.
+pub fn namespace_problem() -> Option<String> {
+    let probe = Command::new("unshare")
+        .args(NAMESPACE)
+        .args(["sh", "-c", LOOPBACK_UP])
+        .stdin(std::process::Stdio::null())
+        .output();
+    match probe {
+        Ok(out) if out.status.success() => None,
+        Ok(out) => Some(format!(
+            "`unshare {}` failed ({}): {}",
+            NAMESPACE.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Some("`unshare` is not installed".to_string()),
+        Err(err) => Some(format!("cannot run unshare: {err}")),
+    }
+}
+
+/// How a peer that opens a port on every interface (mavsdk_server's gRPC) may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Isolation {
+    /// In fresh network and PID namespaces with only loopback: nothing outside can reach it.
+    Namespace,
+    /// As is, because `PORTOPS_ALLOW_WIDE_BIND=1` says this host may open such a port.
+    WideBind,
+}
+
+/// The isolation for `peer`, or None after [`peer_unavailable`] when it may not run here.
+pub fn wide_bind_isolation(peer: &str, what_binds: &str) -> Option<Isolation> {
+    let Some(problem) = namespace_problem() else {
+        return Some(Isolation::Namespace);
+    };
+    if std::env::var("PORTOPS_ALLOW_WIDE_BIND").as_deref() == Ok("1") {
+        eprintln!(
+            "WARNING: no network namespace ({problem}); PORTOPS_ALLOW_WIDE_BIND=1, so {what_binds} \
+             binds 0.0.0.0 on this host while the test runs"
+        );
+        return Some(Isolation::WideBind);
+    }
+    peer_unavailable(
+        peer,
+        &format!("no loopback-only network namespace for {what_binds}: {problem}"),
+        "run as root with util-linux and iproute2, which scripts/setup installs, \
+         or set PORTOPS_ALLOW_WIDE_BIND=1 where that port may be open",
+    );
+    None
+}
