@@ -24,6 +24,11 @@ use crate::area::{AreaError, Zone, ZoneKind, ZoneShape, zone_to_feature};
 use crate::geodesy::{Geodetic, LatLon, LocalFrame};
 use crate::plan::{FenceCircle, FencePolygon, GeoFence, RallyPoint};
 
+mod codes;
+
+use codes::normalise_container;
+pub use codes::{is_valid_container_number, is_valid_imo, iso6346_check_digit};
+
 /// A port: its zones and the things placed in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PortScenario {
@@ -403,60 +408,6 @@ fn parse_imo(v: &Value) -> Result<u32, String> {
     Ok(number)
 }
 
-/// Whether a 7-digit IMO ship number's last digit is its check digit: the sum of the first
-/// six digits weighted 7, 6, 5, 4, 3, 2, modulo 10.
-pub fn is_valid_imo(number: u32) -> bool {
-    if !(1_000_000..=9_999_999).contains(&number) {
-        return false;
-    }
-    let digits: Vec<u32> = number.to_string().chars().filter_map(|c| c.to_digit(10)).collect();
-    let sum: u32 = digits[..6].iter().zip((2..=7).rev()).map(|(d, w)| d * w).sum();
-    sum % 10 == digits[6]
-}
-
-fn normalise_container(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .collect::<String>()
-        .to_ascii_uppercase()
-}
-
-/// ISO 6346 check digit of the first ten characters (owner code, category, serial) of a
-/// container number, or None when they are not of that form.
-pub fn iso6346_check_digit(number: &str) -> Option<u32> {
-    let chars: Vec<char> = normalise_container(number).chars().take(10).collect();
-    if chars.len() != 10
-        || !chars[..3].iter().all(char::is_ascii_uppercase)
-        || !matches!(chars[3], 'U' | 'J' | 'Z')
-        || !chars[4..].iter().all(char::is_ascii_digit)
-    {
-        return None;
-    }
-    let sum: u32 = chars
-        .iter()
-        .enumerate()
-        .map(|(i, &c)| {
-            let value = match c.to_digit(10) {
-                Some(d) => d,
-                None => {
-                    // A = 10 upwards, skipping the multiples of 11 (11, 22, 33).
-                    let mut v = c as u32 - 'A' as u32 + 10;
-                    v += (v - 1) / 10;
-                    v
-                }
-            };
-            value << i
-        })
-        .sum();
-    Some(sum % 11 % 10)
-}
-
-/// Whether a container number (e.g. "CSQU3054383") has the ISO 6346 form and check digit.
-pub fn is_valid_container_number(number: &str) -> bool {
-    let n = normalise_container(number);
-    n.len() == 11 && iso6346_check_digit(&n).is_some_and(|d| n[10..].parse::<u32>() == Ok(d))
-}
-
 fn container_stack_of(site: &Site) -> Result<ContainerStack, String> {
     let p = &site.properties;
     let Some(Value::Array(list)) = p.get("containers") else {
@@ -647,132 +598,4 @@ impl PortScenario {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn imo_check_digits() {
-        assert!(is_valid_imo(9_074_729));
-        assert!(is_valid_imo(9_321_483));
-        assert!(!is_valid_imo(9_321_484));
-        assert!(!is_valid_imo(123));
-        assert_eq!(parse_imo(&Value::from("IMO 9321483")), Ok(9_321_483));
-        assert!(parse_imo(&Value::from("IMO 932148")).is_err());
-    }
-
-    #[test]
-    fn iso6346_check_digits() {
-        // Vectors from the project's ISO 6346 reference set (python-stdnum and EDI samples),
-        // including the sum-mod-11-is-10 case whose check digit is 0.
-        assert_eq!(iso6346_check_digit("CSQU305438"), Some(3));
-        for valid in [
-            "CSQU3054383",
-            "TCNU7200794",
-            "TOLU4734787",
-            "GYOU4047990",
-            "TASU1170000",
-            "ZEPU0037255",
-        ] {
-            assert!(is_valid_container_number(valid), "{valid}");
-        }
-        assert!(is_valid_container_number("CSQU 305438 3"));
-        for invalid in [
-            "CSQU3054384",
-            "CSQU305438",
-            "CSQU3054Z83",
-            "MSCU1234565",
-            "TGHU1234560",
-            "MSTI6415664",
-            "TEST0000001",
-        ] {
-            assert!(!is_valid_container_number(invalid), "{invalid}");
-        }
-        assert_eq!(iso6346_check_digit("MSCU123456"), Some(6));
-        assert_eq!(iso6346_check_digit("cs1U305438"), None);
-    }
-
-    #[test]
-    fn container_slots_fill_bottom_tier_first() {
-        let s = ContainerStack {
-            containers: vec![],
-            heading_deg: 0.0,
-            rows: 3,
-            tiers: 2,
-        };
-        assert_eq!(s.slot(0), (0, 0));
-        assert_eq!(s.slot(2), (2, 0));
-        assert_eq!(s.slot(4), (1, 1));
-    }
-
-    fn point(props: &str) -> String {
-        format!(r#"{{"type":"Feature","properties":{props},"geometry":{{"type":"Point","coordinates":[8.9,44.4]}}}}"#)
-    }
-
-    fn collection(features: &[String]) -> String {
-        format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))
-    }
-
-    #[test]
-    fn scenario_without_metadata_uses_launch_as_reference() {
-        let s = parse(&collection(&[point(r#"{"kind":"launch","alt_amsl_m":4}"#)])).unwrap();
-        assert_eq!(s.name, "");
-        assert_eq!(s.reference, LatLon::new(44.4, 8.9));
-        assert_eq!(s.launch(), Some(Geodetic::new(44.4, 8.9, 4.0)));
-        assert!(s.geofence().is_empty());
-    }
-
-    #[test]
-    fn bad_sites_are_named() {
-        let cases = [
-            (
-                r#"{"name":"Ghost","kind":"vessel","heading_deg":0,"length_m":100,"beam_m":20,"state":"sunk"}"#,
-                "state must be",
-            ),
-            (
-                r#"{"name":"Ghost","kind":"vessel","imo":9321484,"heading_deg":0,"length_m":100,"beam_m":20,"state":"berthed"}"#,
-                "wrong check digit",
-            ),
-            (
-                r#"{"name":"Ghost","kind":"vessel","heading_deg":0,"length_m":10,"beam_m":20,"state":"berthed"}"#,
-                "larger than length_m",
-            ),
-            (
-                r#"{"name":"Ghost","kind":"container_stack","containers":["CSQU3054384"],"heading_deg":0,"rows":1,"tiers":1}"#,
-                "expected 3",
-            ),
-            (
-                r#"{"name":"Ghost","kind":"container_stack","containers":["CSQU3054383","MSKU9070323"],"heading_deg":0,"rows":1,"tiers":1}"#,
-                "do not fit",
-            ),
-            (r#"{"name":"Ghost","kind":"rally"}"#, "alt_m is missing"),
-            (
-                r#"{"name":"Ghost","kind":"scenario","max_alt_m":-5}"#,
-                "max_alt_m must be",
-            ),
-        ];
-        for (props, problem) in cases {
-            let e = parse(&collection(&[point(props)])).unwrap_err().to_string();
-            assert!(e.contains("Ghost (feature #1)") && e.contains(problem), "{e}");
-        }
-    }
-
-    #[test]
-    fn duplicate_container_and_second_scenario_are_refused() {
-        let stack =
-            r#"{"name":"S","kind":"container_stack","containers":["CSQU3054383"],"heading_deg":0,"rows":1,"tiers":1}"#;
-        let e = parse(&collection(&[point(stack), point(stack)]))
-            .unwrap_err()
-            .to_string();
-        assert!(e.contains("already in stack \"S\""), "{e}");
-        let meta = r#"{"name":"P","kind":"scenario"}"#;
-        let e = parse(&collection(&[point(meta), point(meta)])).unwrap_err().to_string();
-        assert!(e.contains("second scenario feature"), "{e}");
-    }
-
-    #[test]
-    fn unknown_berth_is_refused() {
-        let v = r#"{"name":"V","kind":"vessel","heading_deg":0,"length_m":100,"beam_m":20,"state":"berthed","berth":"Berth 9"}"#;
-        let e = parse(&collection(&[point(v)])).unwrap_err().to_string();
-        assert!(e.contains("Berth 9"), "{e}");
-    }
-}
+mod tests;
