@@ -1,12 +1,11 @@
 //! MAVLink protocol machines of the simulated ArduPilot Copter: framing and signing, missions, parameters, streams.
 
-pub mod codec;
 pub mod mission;
 pub mod params;
 mod reply;
 pub mod streams;
 
-pub use codec::{Codec, CodecStats, Decoded, RejectReason, Rejected, SigningKey};
+pub use mavlink_io::{Codec, CodecStats, Decoded, RejectReason, Rejected, SigningKey};
 pub use mission::{MissionConfig, MissionEvent, MissionServer, MissionStore};
 pub use params::{Param, ParamChanged, ParamError, ParamServer, ParamTable};
 pub use reply::Reply;

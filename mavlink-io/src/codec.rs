@@ -281,6 +281,16 @@ impl Codec {
             sequence: self.sequence,
         };
         self.sequence = self.sequence.wrapping_add(1);
+        self.frame(header, msg)
+    }
+
+    /// A frame of someone else's message, keeping its sender and sequence (a router passing
+    /// it on), signed with this link's key when it has one.
+    pub fn forward(&mut self, header: MavHeader, msg: &MavMessage) -> Vec<u8> {
+        self.frame(header, msg)
+    }
+
+    fn frame(&mut self, header: MavHeader, msg: &MavMessage) -> Vec<u8> {
         let mut frame = Vec::with_capacity(consts::MAX_FRAME_SIZE);
         // Writing into a Vec cannot fail.
         if write_v2_msg_signed(&mut frame, header, msg, self.signing.as_ref().map(|s| &s.data)).is_err() {
