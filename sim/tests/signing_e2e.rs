@@ -11,18 +11,6 @@ use sim::protocol::SigningKey;
 use sim::runner::{BackgroundFleet, Endpoint, Fleet};
 use testkit::workspace_root;
 
-/// A key made for this test run, never stored anywhere.
-fn test_key() -> [u8; 32] {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(7);
-    let mut rng = sim::rng::SimRng::new(seed as u64 ^ u64::from(std::process::id()));
-    let mut key = [0u8; 32];
-    key.iter_mut().for_each(|b| *b = rng.next_u64() as u8);
-    key
-}
-
 fn ask(python: &std::path::Path, key: &[u8; 32], mode: &str) -> serde_json::Value {
     let vehicle = Vehicle::new(VehicleConfig::new(1, Geodetic::new(44.3975, 8.9005, 4.0), 3));
     let link = VehicleLink::new(
@@ -56,7 +44,7 @@ fn signed_vehicle_obeys_only_rightly_signed_commands() {
     ) else {
         return;
     };
-    let key = test_key();
+    let key = testkit::fresh_signing_key();
     let unsigned = ask(&python, &key, "none");
     assert_eq!(
         unsigned["ack"],

@@ -173,3 +173,19 @@ pub fn wide_bind_isolation(peer: &str, what_binds: &str) -> Option<Isolation> {
     );
     None
 }
+
+/// A MAVLink signing key made for one test run and never stored (secrets stay out of the repo).
+pub fn fresh_signing_key() -> [u8; 32] {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded from the OS per process; mix in time and a counter per byte.
+    let state = std::collections::hash_map::RandomState::new();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::array::from_fn(|i| {
+        let mut h = state.build_hasher();
+        h.write_u128(nanos);
+        h.write_usize(i);
+        h.finish() as u8
+    })
+}

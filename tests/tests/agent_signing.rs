@@ -16,16 +16,6 @@ use testkit::workspace_root;
 
 const LOOPBACK: IpAddr = IpAddr::V4(Ipv4Addr::LOCALHOST);
 
-/// A key made for this run and never stored.
-fn test_key() -> [u8; 32] {
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(1);
-    let mut rng = sim::rng::SimRng::new(seed as u64 ^ 0xA6E7);
-    std::array::from_fn(|_| rng.next_u64() as u8)
-}
-
 fn ask(python: &std::path::Path, key: [u8; 32], mode: &str) -> (serde_json::Value, u64) {
     let vehicle = Vehicle::new(VehicleConfig::new(1, Geodetic::new(44.3975, 8.9005, 4.0), 5));
     let ep = Endpoint::bind(SocketAddr::new(LOOPBACK, 0), vec![]).expect("bind");
@@ -75,7 +65,7 @@ fn only_rightly_signed_ground_station_traffic_crosses_the_agent() {
     ) else {
         return;
     };
-    let key = test_key();
+    let key = testkit::fresh_signing_key();
     let (unsigned, refused) = ask(&python, key, "none");
     assert_eq!(unsigned["ack"], serde_json::Value::Null, "{unsigned}");
     assert!(refused > 0, "unsigned frames are counted as refused");
