@@ -26,6 +26,27 @@ pub struct SigningKey {
     pub link_id: u8,
 }
 
+/// A signing key that is not 64 hex digits.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("the signing key must be 64 hex digits (32 bytes)")]
+pub struct BadKey;
+
+impl SigningKey {
+    /// A key written as 64 hex digits (as configuration files and environment variables hold
+    /// it), for link 0; surrounding whitespace is ignored.
+    pub fn from_hex(hex: &str) -> Result<Self, BadKey> {
+        let hex = hex.trim();
+        if hex.len() != 64 || !hex.is_ascii() {
+            return Err(BadKey);
+        }
+        let mut secret = [0u8; 32];
+        for (i, byte) in secret.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).map_err(|_| BadKey)?;
+        }
+        Ok(Self { secret, link_id: 0 })
+    }
+}
+
 impl std::fmt::Debug for SigningKey {
     // Never print the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -33,24 +33,11 @@ fn python() -> Option<PathBuf> {
 
 /// Runs mission_frames.py and returns its JSON Lines output.
 fn run_script(python: &Path, command: &str, file: &Path) -> Vec<Value> {
-    let script = workspace_root().join("interop/python/mission_frames.py");
-    let out = Command::new(python)
-        .arg(&script)
+    let mut c = Command::new(python);
+    c.arg(workspace_root().join("interop/python/mission_frames.py"))
         .arg(command)
-        .arg(file)
-        .output()
-        .expect("run mission_frames.py");
-    assert!(
-        out.status.success(),
-        "mission_frames.py {command} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8 output")
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON {line:?}: {e}")))
-        .collect()
+        .arg(file);
+    testkit::json_lines(c, &format!("mission_frames.py {command}"))
 }
 
 fn reference_plan() -> (Plan, GeoFence, Vec<RallyPoint>) {

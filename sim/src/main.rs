@@ -142,18 +142,6 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
-fn parse_key(hex: &str) -> Result<SigningKey> {
-    let hex = hex.trim();
-    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("the signing key must be 64 hex digits (32 bytes)");
-    }
-    let mut secret = [0u8; 32];
-    for (i, byte) in secret.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).context("signing key")?;
-    }
-    Ok(SigningKey { secret, link_id: 0 })
-}
-
 fn home(args: &RunArgs) -> Result<Geodetic> {
     if let Some(text) = &args.home {
         let v: Vec<f64> = text
@@ -187,10 +175,10 @@ fn run_fleet(args: RunArgs) -> Result<()> {
     }
     let home = home(&args)?;
     let key = match (&args.signing_key, &args.signing_key_file) {
-        (Some(hex), _) => Some(parse_key(hex)?),
+        (Some(hex), _) => Some(SigningKey::from_hex(hex)?),
         (None, Some(path)) => {
             let text = std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-            Some(parse_key(&text).with_context(|| path.display().to_string())?)
+            Some(SigningKey::from_hex(&text).with_context(|| path.display().to_string())?)
         }
         (None, None) => None,
     };

@@ -29,23 +29,11 @@ fn hex(key: &[u8; 32]) -> String {
 
 /// Runs the peer and returns its JSON Lines output.
 fn peer(python: &Path, command: &str, key: &str, file: &Path) -> Vec<Value> {
-    let out = Command::new(python)
-        .arg(workspace_root().join("sim/tests/peers/signing_peer.py"))
+    let mut c = Command::new(python);
+    c.arg(workspace_root().join("sim/tests/peers/signing_peer.py"))
         .args([command, key])
-        .arg(file)
-        .output()
-        .expect("run signing_peer.py");
-    assert!(
-        out.status.success(),
-        "signing_peer.py {command} failed ({}): {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .expect("utf-8 output")
-        .lines()
-        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("bad JSON {line:?}: {e}")))
-        .collect()
+        .arg(file);
+    testkit::json_lines(c, &format!("signing_peer.py {command}"))
 }
 
 fn arm() -> MavMessage {

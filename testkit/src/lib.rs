@@ -189,3 +189,18 @@ pub fn fresh_signing_key() -> [u8; 32] {
         h.finish() as u8
     })
 }
+
+/// Runs a peer script that prints JSON Lines, failing the test with its stderr when it fails.
+pub fn json_lines(mut command: Command, what: &str) -> Vec<serde_json::Value> {
+    let out = command.output().unwrap_or_else(|e| panic!("cannot run {what}: {e}"));
+    assert!(
+        out.status.success(),
+        "{what} failed ({}): {}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}: bad JSON {line:?}: {e}")))
+        .collect()
+}

@@ -270,3 +270,12 @@ proptest::proptest! {
         proptest::prop_assert_eq!(results.len(), 1 + junk);
     }
 }
+
+#[test]
+fn keys_are_read_from_64_hex_digits() {
+    let key = SigningKey::from_hex(&format!(" {}\n", "0a".repeat(32))).unwrap();
+    assert_eq!((key.secret, key.link_id), ([10u8; 32], 0));
+    for bad in ["", "0a", &"zz".repeat(32), &"0a".repeat(33), &"é".repeat(32)] {
+        assert_eq!(SigningKey::from_hex(bad), Err(BadKey), "{bad:?}");
+    }
+}

@@ -84,7 +84,7 @@ impl AgentConfig {
                  (or allow_unsigned = true on a bench)"
             ),
         };
-        parse_key(&hex).map(Some)
+        Ok(Some(SigningKey::from_hex(&hex)?))
     }
 
     pub fn mqtt_password(&self) -> Result<String> {
@@ -99,17 +99,4 @@ impl AgentConfig {
             None => bail!("MQTT needs a password: set AGENT_MQTT_PASSWORD or mqtt.password_file"),
         }
     }
-}
-
-/// 64 hex digits → a signing key on link 0.
-pub fn parse_key(hex: &str) -> Result<SigningKey> {
-    let hex = hex.trim();
-    if hex.len() != 64 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("the signing key must be 64 hex digits (32 bytes)");
-    }
-    let mut secret = [0u8; 32];
-    for (i, b) in secret.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16)?;
-    }
-    Ok(SigningKey { secret, link_id: 0 })
 }
