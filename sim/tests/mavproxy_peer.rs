@@ -16,7 +16,7 @@
 //! else `<workspace>/.venv/bin/python`) prints SKIPPED, or fails with `PORTOPS_REQUIRE_PEERS=1`.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use mission::geodesy::{LatLon, destination};
@@ -208,21 +208,7 @@ fn session(python: &Path, steps: &[Value]) -> Vec<StepOutput> {
         argv.push(arg.into());
     }
     argv.extend(["--base-port".into(), port.to_string()]);
-    let mut command = match isolation {
-        Isolation::Namespace => {
-            let mut c = Command::new("unshare");
-            // The arguments reach python as "$0" "$@", so no path is ever parsed by sh.
-            c.args(testkit::NAMESPACE)
-                .args(["sh", "-c", &format!("{} && exec \"$0\" \"$@\"", testkit::LOOPBACK_UP)])
-                .args(&argv);
-            c
-        }
-        Isolation::HostLoopback => {
-            let mut c = Command::new(&argv[0]);
-            c.args(&argv[1..]);
-            c
-        }
-    };
+    let mut command = testkit::command_for(&argv, matches!(isolation, Isolation::Namespace));
     command
         .current_dir(workspace_root())
         .stdin(Stdio::null())

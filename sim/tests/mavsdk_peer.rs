@@ -16,7 +16,7 @@
 //! `PORTOPS_ALLOW_WIDE_BIND=1` runs it without isolation instead. A missing Python peer
 //! (`PORTOPS_PYTHON`, else `<workspace>/.venv/bin/python`) is handled the same way.
 
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -69,20 +69,8 @@ fn flight_command(python: &std::path::Path, port: u16) -> Vec<String> {
 /// Runs the flight and returns the script's JSON report.
 fn fly(python: &std::path::Path, isolation: &testkit::Isolation) -> Value {
     let mut command = match isolation {
-        testkit::Isolation::Namespace => {
-            let mut c = Command::new("unshare");
-            // The arguments reach the script as "$@", so no path is ever parsed by sh.
-            c.args(testkit::NAMESPACE)
-                .args(["sh", "-c", &format!("{} && exec \"$0\" \"$@\"", testkit::LOOPBACK_UP)])
-                .args(flight_command(python, NAMESPACE_PORT));
-            c
-        }
-        testkit::Isolation::WideBind => {
-            let argv = flight_command(python, testkit::free_udp_port());
-            let mut c = Command::new(&argv[0]);
-            c.args(&argv[1..]);
-            c
-        }
+        testkit::Isolation::Namespace => testkit::command_for(&flight_command(python, NAMESPACE_PORT), true),
+        testkit::Isolation::WideBind => testkit::command_for(&flight_command(python, testkit::free_udp_port()), false),
     };
     command
         .current_dir(workspace_root())

@@ -204,3 +204,19 @@ pub fn json_lines(mut command: Command, what: &str) -> Vec<serde_json::Value> {
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{what}: bad JSON {line:?}: {e}")))
         .collect()
 }
+
+/// `argv` run inside a fresh loopback-only network namespace (see [`NAMESPACE`]), or as is.
+/// The arguments reach the program as "$0" "$@", so no path is ever parsed by sh.
+pub fn command_for(argv: &[String], namespace: bool) -> Command {
+    if namespace {
+        let mut c = Command::new("unshare");
+        c.args(NAMESPACE)
+            .args(["sh", "-c", &format!("{LOOPBACK_UP} && exec \"$0\" \"$@\"")])
+            .args(argv);
+        c
+    } else {
+        let mut c = Command::new(&argv[0]);
+        c.args(&argv[1..]);
+        c
+    }
+}
