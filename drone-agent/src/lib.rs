@@ -3,6 +3,7 @@
 pub mod detect;
 pub mod eval;
 pub mod geolocate;
+pub mod perception;
 pub mod publish;
 pub mod router;
 pub mod track;

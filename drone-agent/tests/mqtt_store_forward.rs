@@ -6,9 +6,6 @@
 //! SIGKILL a message the broker acknowledged but had not yet forwarded would be lost by the
 //! broker, which no publisher-side outbox can prevent.
 
-use std::net::{Ipv4Addr, TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use contracts::mqtt::{
@@ -16,81 +13,10 @@ use contracts::mqtt::{
 };
 use drone_agent::publish::{Durability, Publisher, PublisherConfig};
 use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, QoS};
+use testkit::mosquitto::Mosquitto;
 use tokio::sync::mpsc;
 
 const N: u64 = 60;
-
-/// A temp directory removed on drop.
-struct TempDir(PathBuf);
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A Mosquitto process, killed on drop.
-struct Broker(Child);
-impl Broker {
-    fn start(conf: &Path, port: u16) -> Self {
-        let child = Command::new("mosquitto")
-            .arg("-c")
-            .arg(conf)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mosquitto");
-        let broker = Self(child);
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not listen on port {port} within 5 s"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        broker
-    }
-
-    /// SIGTERM, and wait for it to exit (it saves its persistence file first).
-    fn stop(mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.0.try_wait().ok().flatten().is_none() {
-            assert!(Instant::now() < deadline, "mosquitto did not stop on SIGTERM");
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-}
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn installed(program: &str) -> bool {
-    Command::new(program)
-        .arg("--help")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
-}
-
-fn passwd(file: &Path, user: &str, password: &str, create: bool) {
-    let mut cmd = Command::new("mosquitto_passwd");
-    if create {
-        cmd.arg("-c");
-    }
-    let status = cmd
-        .arg("-b")
-        .arg(file)
-        .args([user, password])
-        .status()
-        .expect("run mosquitto_passwd");
-    assert!(status.success(), "mosquitto_passwd failed for {user}");
-}
 
 fn batch(drone: &DroneId, i: u64) -> DetectionBatch {
     DetectionBatch {
@@ -107,9 +33,9 @@ fn batch(drone: &DroneId, i: u64) -> DetectionBatch {
                 w: 40.0,
                 h: 20.0,
             },
-            lat: 51.95,
-            lon: 4.05,
-            error_m: 2.0,
+            lat: Some(51.95),
+            lon: Some(4.05),
+            error_m: Some(2.0),
             track_id: Some(i),
         }],
     }
@@ -135,24 +61,10 @@ async fn try_connect(o: MqttOptions) -> Result<(), ConnectionError> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_detection_arrives_exactly_once_across_a_broker_restart() {
-    if !installed("mosquitto") || !installed("mosquitto_passwd") {
-        testkit::peer_unavailable(
-            "mosquitto",
-            "`mosquitto`/`mosquitto_passwd` not on PATH",
-            "apt install mosquitto",
-        );
-        return;
-    }
     let started = Instant::now();
     let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-    let dir = TempDir(std::env::temp_dir().join(format!("portops-mqtt-{}-{nanos}", std::process::id())));
-    std::fs::create_dir_all(dir.0.join("db")).unwrap();
     let password = format!("pw-{nanos:x}-{}", std::process::id());
     let (d1, d2) = (DroneId::new("d1").unwrap(), DroneId::new("d2").unwrap());
-    let pw_file = dir.0.join("passwd");
-    passwd(&pw_file, "d1", &password, true);
-    passwd(&pw_file, "d2", &password, false);
-    passwd(&pw_file, "station", &password, false);
     let acl = mqtt::acl_file(&[
         ClientRole::Drone(d1.clone()),
         ClientRole::Drone(d2.clone()),
@@ -161,31 +73,11 @@ async fn every_detection_arrives_exactly_once_across_a_broker_restart() {
         },
     ])
     .unwrap();
-    std::fs::write(dir.0.join("acl"), acl).unwrap();
-    let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let whoami = Command::new("id")
-        .arg("-un")
-        .output()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    let conf = dir.0.join("mosquitto.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "user {}\nlistener {port} 127.0.0.1\nallow_anonymous false\npassword_file {}\nacl_file {}\n\
-             persistence true\npersistence_location {}/\nlog_dest file {}\n",
-            whoami.unwrap_or_else(|_| "root".into()),
-            pw_file.display(),
-            dir.0.join("acl").display(),
-            dir.0.join("db").display(),
-            dir.0.join("mosquitto.log").display(),
-        ),
-    )
-    .unwrap();
-    let mut broker = Some(Broker::start(&conf, port));
+    let users = [("d1", password.as_str()), ("d2", &password), ("station", &password)];
+    let Some(mut broker) = Mosquitto::start(&users, &acl) else {
+        return;
+    };
+    let port = broker.port();
 
     // ACL: no credentials, and a wrong password, are refused at CONNECT.
     let mut anon = MqttOptions::new("anon", "127.0.0.1", port);
@@ -228,7 +120,7 @@ async fn every_detection_arrives_exactly_once_across_a_broker_restart() {
         .await
         .expect("SUBACK");
 
-    let mut config = PublisherConfig::new("127.0.0.1", port, d1.clone(), &password, dir.0.join("outbox"));
+    let mut config = PublisherConfig::new("127.0.0.1", port, d1.clone(), &password, broker.dir().join("outbox"));
     config.durability = Durability::Fsync;
     config.reconnect_delay = Duration::from_millis(100);
     let publisher = Publisher::start(config).unwrap();
@@ -236,11 +128,11 @@ async fn every_detection_arrives_exactly_once_across_a_broker_restart() {
     let mut pending_in_outage = 0;
     for i in 0..N {
         if i == N / 3 {
-            broker.take().unwrap().stop();
+            broker.stop();
         }
         if i == 2 * N / 3 {
             pending_in_outage = publisher.stats().pending;
-            broker = Some(Broker::start(&conf, port));
+            broker.restart();
         }
         sent.push(publisher.publish(batch(&d1, i)).await.unwrap());
         tokio::time::sleep(Duration::from_millis(15)).await;

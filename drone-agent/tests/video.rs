@@ -302,3 +302,48 @@ fn a_file_that_is_not_video_is_refused() {
     eprintln!("not a video: {error} after {took:?}");
     assert!(matches!(error, VideoError::Element { .. }), "{error:?}");
 }
+
+#[test]
+fn the_rtsp_endpoint_serves_the_camera_to_a_real_rtsp_client() {
+    if !gstreamer_ready() {
+        return;
+    }
+    let server = drone_agent::video::RtspServer::start(&drone_agent::video::RtspConfig {
+        address: "127.0.0.1".into(),
+        port: 0,
+        path: "/video".into(),
+        channel: "rtsp-test".into(),
+        bitrate_kbps: 500,
+    })
+    .expect("the RTSP server starts");
+    assert!(server.url().starts_with("rtsp://127.0.0.1:") && server.url().ends_with("/video"));
+    let camera = VideoPipeline::start(
+        VideoSource::TestPattern {
+            width: 320,
+            height: 240,
+            fps: 15,
+        },
+        VideoConfig {
+            rtsp_channel: Some("rtsp-test".into()),
+            ..config(testkit::free_udp_port())
+        },
+    )
+    .expect("camera pipeline");
+    // The agent's own RTSP source (rtspsrc ! decodebin) is the client: a real RTSP/RTP session.
+    let client = VideoPipeline::start(
+        VideoSource::Rtsp {
+            url: server.url().to_string(),
+        },
+        config(testkit::free_udp_port()),
+    )
+    .expect("client pipeline");
+    let frame = client.next_frame(Duration::from_secs(20));
+    if let Some(e) = client.error() {
+        panic!("the RTSP client failed: {e}");
+    }
+    let frame = frame.expect("a frame over RTSP within 20 s");
+    assert_eq!((frame.width, frame.height), (320, 240));
+    assert!(camera.next_frame(Duration::from_secs(1)).is_some(), "detection still gets frames");
+    client.stop();
+    camera.stop();
+}

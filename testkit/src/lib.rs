@@ -1,8 +1,10 @@
-//! Test helpers shared by the crates' interop tests: the Python peers' interpreter, the skip-or-fail rule, temp files.
+//! Test helpers shared by the crates' interop tests: the Python peers' interpreter, the skip-or-fail rule, temp files, a real Mosquitto ([`mosquitto`]).
 //!
 //! The interpreter is `PORTOPS_PYTHON`, else `<workspace>/.venv/bin/python`. A peer that is not
 //! there makes a test print SKIPPED and return, or fail when `PORTOPS_REQUIRE_PEERS=1` (CI, where
 //! scripts/setup has installed the peers).
+
+pub mod mosquitto;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

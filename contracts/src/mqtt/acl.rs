@@ -4,7 +4,12 @@
 //! publish only under `portops/v1/drones/{its id}/`, and reads nothing. The station reads every
 //! drone's subtree and owns alerts and inspections. A viewer (console tools, the AR client's
 //! bridge) only reads. Nothing is granted to anonymous clients: brokers run with
-//! `allow_anonymous false`. The same rules drive an embedded broker through [`AclRule::allows`].
+//! `allow_anonymous false`. The same rules drive an embedded broker through [`AclRule::allows`]
+//! (publish), [`may_subscribe`] (subscription filters) and [`may_use_client_id`] (sessions).
+//!
+//! Client ids: a drone's is its drone id, exactly; a station's or viewer's is its username or
+//! `{username}.{anything}` (a `.` never occurs in a drone id, so no client can take over a drone's
+//! session, and one station account may run several connections).
 
 use super::{DroneId, PREFIX, TopicError, valid_id};
 
@@ -45,6 +50,31 @@ impl AclRule {
             Access::ReadWrite => true,
         };
         access_ok && filter_matches(&self.filter, topic)
+    }
+
+    /// Whether this rule lets a client subscribe to `filter`: every topic the filter can match
+    /// must be one the rule lets it read.
+    pub fn covers_subscription(&self, filter: &str) -> bool {
+        matches!(self.access, Access::Read | Access::ReadWrite) && filter_covers(&self.filter, filter)
+    }
+}
+
+/// Whether a client of `role` may subscribe to `filter` (one rule must cover all of it).
+pub fn may_subscribe(role: &ClientRole, filter: &str) -> bool {
+    acl_rules(role).iter().any(|r| r.covers_subscription(filter))
+}
+
+/// Whether a client of `role` may connect with MQTT client id `client_id` (see the module doc).
+pub fn may_use_client_id(role: &ClientRole, client_id: &str) -> bool {
+    match role {
+        ClientRole::Drone(id) => client_id == id.as_str(),
+        ClientRole::Station { username } | ClientRole::Viewer { username } => {
+            client_id == username
+                || client_id
+                    .strip_prefix(username.as_str())
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    .is_some_and(|rest| !rest.is_empty())
+        }
     }
 }
 
@@ -118,6 +148,21 @@ pub(crate) fn filter_matches(filter: &str, topic: &str) -> bool {
     topic_levels.next().is_none()
 }
 
+/// Whether every topic matched by the filter `inner` is matched by the filter `outer`.
+pub(crate) fn filter_covers(outer: &str, inner: &str) -> bool {
+    let mut inner_levels = inner.split('/');
+    for o in outer.split('/') {
+        match (o, inner_levels.next()) {
+            ("#", _) => return true,
+            // `+` covers one level of anything but a multi-level wildcard.
+            ("+", Some(i)) if i != "#" => {}
+            (o, Some(i)) if o == i && o != "+" => {}
+            _ => return false,
+        }
+    }
+    inner_levels.next().is_none()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +217,46 @@ mod tests {
         let viewer = acl_rules(&ClientRole::Viewer { username: "v".into() });
         assert!(viewer.iter().any(|r| r.allows("portops/v1/alerts/a1", false)));
         assert!(!viewer.iter().any(|r| r.allows("portops/v1/alerts/a1", true)));
+    }
+
+    #[test]
+    fn subscriptions_and_client_ids() {
+        let station = ClientRole::Station {
+            username: "station".into(),
+        };
+        assert!(may_subscribe(&station, "portops/v1/drones/+/#"));
+        assert!(may_subscribe(&station, "portops/v1/drones/d1/tracks"));
+        assert!(may_subscribe(&station, "portops/v1/alerts/#"));
+        assert!(!may_subscribe(&station, "portops/v1/#"), "wider than any one rule");
+        assert!(!may_subscribe(&station, "#"));
+        assert!(
+            !may_subscribe(&drone("d1"), "portops/v1/drones/d1/#"),
+            "drones read nothing"
+        );
+        let viewer = ClientRole::Viewer { username: "ar".into() };
+        assert!(may_subscribe(&viewer, "portops/v1/#"));
+        assert!(may_subscribe(&viewer, "portops/v1/+/x"));
+        assert!(!may_subscribe(&viewer, "+/v1/#"));
+
+        assert!(may_use_client_id(&drone("d1"), "d1"));
+        assert!(!may_use_client_id(&drone("d1"), "d1.x"));
+        assert!(!may_use_client_id(&drone("d1"), "d2"));
+        assert!(may_use_client_id(&station, "station"));
+        assert!(may_use_client_id(&station, "station.ingest"));
+        assert!(!may_use_client_id(&station, "station."));
+        assert!(!may_use_client_id(&station, "stationx"));
+        assert!(!may_use_client_id(&station, "d1"));
+    }
+
+    #[test]
+    fn filter_coverage() {
+        assert!(filter_covers("a/#", "a/b/+/#"));
+        assert!(filter_covers("a/+/c", "a/+/c"));
+        assert!(!filter_covers("a/+/c", "a/#"));
+        assert!(!filter_covers("a/b", "a/+"));
+        assert!(filter_covers("a/+", "a/b"));
+        assert!(!filter_covers("a/+", "a/b/c"));
+        assert!(filter_covers("#", "#"));
     }
 
     #[test]

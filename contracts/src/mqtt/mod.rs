@@ -10,7 +10,7 @@
 //! | `portops/v1/drones/{drone_id}/tracks` | [`TrackUpdate`] JSON | 1 | no | the drone |
 //! | `portops/v1/drones/{drone_id}/snapshots/{track_id}` | raw JPEG bytes | 1 | no | the drone |
 //! | `portops/v1/drones/{drone_id}/snapshots/{track_id}/meta` | [`SnapshotMeta`] JSON | 1 | no | the drone |
-//! | `portops/v1/alerts/{alert_id}` | alert JSON (issue 5/6, placeholder) | 1 | no | the station |
+//! | `portops/v1/alerts/{alert_id}` | [`AlertMessage`] JSON (raised, updated, acknowledged) | 1 | no | the station |
 //! | `portops/v1/inspections/{task_id}` | inspection task JSON (issue 6, placeholder) | 1 | no | the station |
 //!
 //! The version is in the topic (`v1`, a breaking change of the tree) and in every JSON payload
@@ -31,10 +31,12 @@
 //! of `[A-Za-z0-9_-]`, so they can never inject `/`, `+` or `#`.
 
 mod acl;
+mod alert;
 mod dedup;
 mod payload;
 
-pub use acl::{Access, AclRule, ClientRole, acl_file, acl_rules};
+pub use acl::{Access, AclRule, ClientRole, acl_file, acl_rules, may_subscribe, may_use_client_id};
+pub use alert::{Acknowledgement, Alert, AlertEventKind, AlertId, AlertMessage, AlertRule, Severity, SnapshotRef};
 pub use dedup::Dedup;
 pub use payload::{
     BBox, DecodeError, Detection, DetectionBatch, DroneStatus, GeoPosition, Message, Payload, Presence, SCHEMA,
@@ -74,48 +76,61 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
-/// A drone's identity: its topic level, MQTT client id and MQTT username.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct DroneId(String);
+/// A checked identifier that is also a topic level: 1..=64 characters of `[A-Za-z0-9_-]`,
+/// refused with [`TopicError::BadId`] otherwise, and (de)serialised as a plain string.
+macro_rules! topic_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[serde(try_from = "String", into = "String")]
+        pub struct $name(String);
 
-impl DroneId {
-    pub fn new(id: impl Into<String>) -> Result<Self, TopicError> {
-        let id = id.into();
-        if valid_id(&id) {
-            Ok(Self(id))
-        } else {
-            Err(TopicError::BadId {
-                topic: String::new(),
-                what: "drone id",
-                value: id,
-            })
+        impl $name {
+            pub fn new(id: impl Into<String>) -> Result<Self, TopicError> {
+                let id = id.into();
+                if valid_id(&id) {
+                    Ok(Self(id))
+                } else {
+                    Err(TopicError::BadId {
+                        topic: String::new(),
+                        what: $what,
+                        value: id,
+                    })
+                }
+            }
+
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
         }
-    }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+        impl TryFrom<String> for $name {
+            type Error = TopicError;
+            fn try_from(id: String) -> Result<Self, TopicError> {
+                Self::new(id)
+            }
+        }
 
-impl TryFrom<String> for DroneId {
-    type Error = TopicError;
-    fn try_from(id: String) -> Result<Self, TopicError> {
-        Self::new(id)
-    }
-}
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
+            }
+        }
 
-impl From<DroneId> for String {
-    fn from(id: DroneId) -> String {
-        id.0
-    }
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
 }
+pub(crate) use topic_id;
 
-impl fmt::Display for DroneId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+topic_id!(
+    /// A drone's identity: its topic level, MQTT client id and MQTT username.
+    DroneId,
+    "drone id"
+);
 
 /// One concrete topic of the tree (never a filter).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -142,7 +157,7 @@ pub enum Topic {
         drone_id: DroneId,
         track_id: u64,
     },
-    /// Placeholder (issue 5/6): the payload type is defined by the station's alert work.
+    /// [`AlertMessage`] JSON, published by the station.
     Alert {
         alert_id: String,
     },
@@ -183,6 +198,12 @@ impl Topic {
         Self::SnapshotMeta {
             drone_id: drone_id.clone(),
             track_id,
+        }
+    }
+
+    pub fn alert(alert_id: &AlertId) -> Self {
+        Self::Alert {
+            alert_id: alert_id.to_string(),
         }
     }
 

@@ -6,7 +6,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use super::{DroneId, Topic};
+use super::{AlertMessage, DroneId, Topic};
 
 /// The payload schema version this build writes and accepts.
 pub const SCHEMA: u32 = 1;
@@ -62,9 +62,14 @@ pub struct Detection {
     pub class: String,
     pub score: f32,
     pub bbox: BBox,
-    pub lat: f64,
-    pub lon: f64,
-    pub error_m: f64,
+    /// Where it is on the ground; all three are absent when the agent could not geolocate it
+    /// (no position fix yet, or a pixel above the horizon): it is still reported, not dropped.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_m: Option<f64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub track_id: Option<u64>,
 }
@@ -130,8 +135,11 @@ pub struct SnapshotMeta {
     pub width: u32,
     pub height: u32,
     pub class: String,
-    pub lat: f64,
-    pub lon: f64,
+    /// Where the track was when the picture was taken; absent before its first ground fix.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lat: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lon: Option<f64>,
 }
 
 /// A JSON message a drone publishes: its topic and the `msg_id` its outbox stamps.
@@ -175,7 +183,9 @@ pub enum Payload {
         jpeg: Vec<u8>,
     },
     SnapshotMeta(SnapshotMeta),
-    /// Placeholder topics (alerts, inspections): schema checked, body left as JSON.
+    /// `portops/v1/alerts/{alert_id}`, published by the station.
+    Alert(AlertMessage),
+    /// Placeholder topics (inspections): schema checked, body left as JSON.
     Other(serde_json::Value),
 }
 
@@ -202,6 +212,12 @@ pub enum DecodeError {
     },
     #[error("{topic}: field `drone_id` is `{in_payload}`, the topic's drone is `{in_topic}`")]
     DroneMismatch {
+        topic: String,
+        in_topic: String,
+        in_payload: String,
+    },
+    #[error("{topic}: field `alert.alert_id` is `{in_payload}`, the topic's alert is `{in_topic}`")]
+    AlertMismatch {
         topic: String,
         in_topic: String,
         in_payload: String,
@@ -273,7 +289,18 @@ pub fn decode_payload(topic: &str, bytes: &[u8]) -> Result<Payload, DecodeError>
         Topic::Detections { .. } => Payload::Detections(decode_json(topic, bytes)?),
         Topic::Tracks { .. } => Payload::Tracks(decode_json(topic, bytes)?),
         Topic::SnapshotMeta { .. } => Payload::SnapshotMeta(decode_json(topic, bytes)?),
-        Topic::Alert { .. } | Topic::Inspection { .. } => Payload::Other(decode_json(topic, bytes)?),
+        Topic::Alert { alert_id } => {
+            let message: AlertMessage = decode_json(topic, bytes)?;
+            if message.alert.alert_id.as_str() != alert_id {
+                return Err(DecodeError::AlertMismatch {
+                    topic: topic.to_string(),
+                    in_topic: alert_id.clone(),
+                    in_payload: message.alert.alert_id.to_string(),
+                });
+            }
+            Payload::Alert(message)
+        }
+        Topic::Inspection { .. } => Payload::Other(decode_json(topic, bytes)?),
     };
     let in_payload = match &payload {
         Payload::Status(m) => Some(&m.drone_id),
@@ -281,7 +308,7 @@ pub fn decode_payload(topic: &str, bytes: &[u8]) -> Result<Payload, DecodeError>
         Payload::Detections(m) => Some(&m.drone_id),
         Payload::Tracks(m) => Some(&m.drone_id),
         Payload::SnapshotMeta(m) => Some(&m.drone_id),
-        Payload::SnapshotJpeg { .. } | Payload::Other(_) => None,
+        Payload::SnapshotJpeg { .. } | Payload::Alert(_) | Payload::Other(_) => None,
     };
     if let (Some(in_topic), Some(in_payload)) = (parsed.drone_id(), in_payload)
         && in_topic != in_payload
@@ -314,9 +341,9 @@ mod tests {
                     w: 64.0,
                     h: 32.0,
                 },
-                lat: 51.95,
-                lon: 4.05,
-                error_m: 2.1,
+                lat: Some(51.95),
+                lon: Some(4.05),
+                error_m: Some(2.1),
                 track_id: Some(4),
             }],
         }
@@ -406,9 +433,9 @@ mod tests {
         assert!(err.contains("`detections[0].score`"), "{err}");
 
         let mut v = serde_json::to_value(batch()).unwrap();
-        v["detections"][0].as_object_mut().unwrap().remove("lat");
+        v["detections"][0].as_object_mut().unwrap().remove("class");
         let err = decode_payload(topic, v.to_string().as_bytes()).unwrap_err().to_string();
-        assert!(err.contains("`detections[0].lat`"), "{err}");
+        assert!(err.contains("`detections[0].class`"), "{err}");
 
         let mut v = serde_json::to_value(batch()).unwrap();
         v.as_object_mut().unwrap().remove("frame_time");

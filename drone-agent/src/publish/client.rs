@@ -18,6 +18,12 @@ use tokio::time::Instant;
 use super::link::Link;
 use super::outbox::{Durability, Outbox, OutboxError};
 
+/// 1 MiB: a full-HD JPEG at quality 85 is a few hundred kB; a snapshot crop far less.
+pub const DEFAULT_MAX_PAYLOAD: usize = 1 << 20;
+
+/// Room for the fixed header, topic and packet id around a payload.
+const PACKET_OVERHEAD: usize = 64 * 1024;
+
 #[derive(Debug, Clone)]
 pub struct PublisherConfig {
     pub host: String,
@@ -32,6 +38,9 @@ pub struct PublisherConfig {
     /// Most messages in flight (sent, not acknowledged) at once.
     pub window: usize,
     pub reconnect_delay: Duration,
+    /// Largest payload accepted (a snapshot JPEG is the big one); larger ones are refused when
+    /// published. The broker must accept packets this big (Mosquitto does by default).
+    pub max_payload_bytes: usize,
 }
 
 impl PublisherConfig {
@@ -47,6 +56,7 @@ impl PublisherConfig {
             durability: Durability::Fsync,
             window: 32,
             reconnect_delay: Duration::from_millis(500),
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD,
         }
     }
 }
@@ -108,11 +118,15 @@ impl Publisher {
     /// Opens the outbox and starts the task (call inside a tokio runtime). Connecting happens in
     /// the background: publishing works, to the outbox, while the broker is unreachable.
     pub fn start(config: PublisherConfig) -> Result<Self, PublishError> {
-        let outbox = Outbox::open(&config.outbox_dir, config.durability)?;
+        let mut outbox = Outbox::open(&config.outbox_dir, config.durability)?;
+        outbox.set_max_payload(config.max_payload_bytes);
         let mut options = MqttOptions::new(config.drone_id.as_str(), &config.host, config.port);
         options.set_credentials(&config.username, &config.password);
         options.set_keep_alive(config.keep_alive);
         options.set_clean_session(false);
+        // rumqttc's default limit is 10 kB, which a snapshot exceeds.
+        let packet = config.max_payload_bytes.saturating_add(PACKET_OVERHEAD);
+        options.set_max_packet_size(packet, packet);
         options.set_inflight(u16::try_from(config.window + 2).unwrap_or(u16::MAX));
         let presence = |online| {
             let p = Presence {
@@ -294,6 +308,13 @@ impl Task {
                 return;
             };
             let record = match self.outbox.read(msg_id) {
+                // Stored by an earlier run with a larger limit: it would fail the connection
+                // on every retry and block everything behind it.
+                Ok(record) if record.payload.len() > self.outbox.max_payload() => {
+                    tracing::error!(msg_id, bytes = record.payload.len(), "oversized outbox message set aside");
+                    self.outbox.quarantine(msg_id);
+                    continue;
+                }
                 Ok(record) => record,
                 Err(err) => {
                     tracing::error!(error = %err, msg_id, "unreadable outbox message set aside");

@@ -12,5 +12,5 @@ pub mod client;
 pub mod link;
 pub mod outbox;
 
-pub use client::{PublishError, Publisher, PublisherConfig, PublisherStats};
+pub use client::{DEFAULT_MAX_PAYLOAD, PublishError, Publisher, PublisherConfig, PublisherStats};
 pub use outbox::{Durability, Outbox, OutboxError};

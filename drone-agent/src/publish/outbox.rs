@@ -47,6 +47,9 @@ pub enum OutboxError {
     Corrupt { path: PathBuf, why: String },
     #[error("cannot encode the payload: {0}")]
     Encode(#[from] serde_json::Error),
+    /// Refused at the door: a message the broker would never take would block every one after it.
+    #[error("{topic}: a payload of {bytes} bytes exceeds the {limit}-byte limit")]
+    TooLarge { topic: String, bytes: usize, limit: usize },
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> OutboxError + '_ {
@@ -80,6 +83,7 @@ pub struct Outbox {
     next_id: u64,
     reserved_until: u64,
     pending: BTreeSet<u64>,
+    max_payload: usize,
 }
 
 impl Outbox {
@@ -113,6 +117,7 @@ impl Outbox {
             next_id,
             reserved_until: next_id,
             pending,
+            max_payload: usize::MAX,
         })
     }
 
@@ -155,6 +160,13 @@ impl Outbox {
             self.reserved_until = until;
         }
         let payload = make(msg_id)?;
+        if payload.len() > self.max_payload {
+            return Err(OutboxError::TooLarge {
+                topic: topic.to_string(),
+                bytes: payload.len(),
+                limit: self.max_payload,
+            });
+        }
         let header = serde_json::to_vec(&Header {
             topic: topic.to_string(),
             qos: qos as u8,
@@ -205,6 +217,15 @@ impl Outbox {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(true),
             Err(e) => Err(io(&path)(e)),
         }
+    }
+
+    /// The largest payload [`Outbox::enqueue`] accepts (unlimited by default).
+    pub fn set_max_payload(&mut self, bytes: usize) {
+        self.max_payload = bytes;
+    }
+
+    pub fn max_payload(&self) -> usize {
+        self.max_payload
     }
 
     /// Sets an unreadable message aside (`.bad`) so it does not block the ones after it.
@@ -265,6 +286,22 @@ mod tests {
         assert!(!outbox.ack(2).unwrap(), "second ack is a no-op");
         assert_eq!(outbox.next_after(Some(1)), Some(3));
         assert_eq!(outbox.pending(), 4);
+        let _ = fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn an_oversized_payload_is_refused_with_its_size_and_blocks_nothing() {
+        let d = dir("oversize");
+        let mut outbox = Outbox::open(&d, Durability::NoFsync).unwrap();
+        outbox.set_max_payload(16);
+        let err = outbox
+            .enqueue("portops/v1/drones/d/snapshots/3", Qos::AtLeastOnce, false, |_| Ok(vec![0xFF; 17]))
+            .unwrap_err();
+        assert!(matches!(err, OutboxError::TooLarge { bytes: 17, limit: 16, .. }), "{err}");
+        assert!(err.to_string().contains("snapshots/3"), "{err}");
+        assert_eq!(outbox.pending(), 0);
+        let id = put(&mut outbox, "small");
+        assert_eq!(outbox.next_after(None), Some(id));
         let _ = fs::remove_dir_all(&d);
     }
 

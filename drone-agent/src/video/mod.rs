@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! source ! decode ! tee ─ queue ! videoconvert ! x264enc ! rtph264pay ! udpsink (ground station)
-//!                       └ queue leaky=downstream max-size-buffers=1 ! videoconvert ! RGB ! appsink (detection)
+//!                       ├ queue leaky=downstream max-size-buffers=1 ! videoconvert ! RGB ! appsink (detection)
+//!                       └ queue leaky=downstream ! intervideosink ─▶ RTSP server (optional, encodes per client)
 //! ```
 //!
 //! The detection branch keeps at most one frame and drops older ones, so a slow detector never
@@ -11,11 +12,13 @@
 //! [`VideoPipeline::start`] or as [`VideoEvent`]s, so the agent keeps its MAVLink and MQTT duties.
 
 mod pipeline;
+mod rtsp;
 mod source;
 
 use std::time::Duration;
 
 pub use self::pipeline::{VideoConfig, VideoPipeline};
+pub use self::rtsp::{RtspConfig, RtspServer};
 pub use self::source::VideoSource;
 
 /// QGroundControl listens for vehicle N's H.264 RTP stream on UDP port 5600 + N.

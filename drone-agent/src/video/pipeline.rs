@@ -31,6 +31,8 @@ pub struct VideoConfig {
     pub detection_height: Option<u32>,
     /// Detection frame rate cap; None passes every frame the detector is ready for.
     pub detection_fps: Option<u32>,
+    /// Also feed an [`super::RtspServer`] listening on this in-process channel.
+    pub rtsp_channel: Option<String>,
 }
 
 impl VideoConfig {
@@ -45,6 +47,7 @@ impl VideoConfig {
             detection_width: None,
             detection_height: None,
             detection_fps: None,
+            rtsp_channel: None,
         }
     }
 
@@ -65,6 +68,14 @@ impl VideoConfig {
             }
             None => "",
         };
+        // The RTSP server encodes for its own clients, only while some are connected.
+        let rtsp = match &self.rtsp_channel {
+            Some(channel) => format!(
+                " split. ! queue leaky=downstream max-size-buffers=2 ! intervideosink channel=\"{}\"",
+                channel.replace(['"', '\\'], "")
+            ),
+            None => String::new(),
+        };
         format!(
             "tee name=split \
              split. ! queue name=rtp_queue ! videoconvert ! video/x-raw,format=I420 ! \
@@ -72,7 +83,7 @@ impl VideoConfig {
              rtph264pay config-interval=1 pt=96 ! udpsink name=rtp_sink host=\"{host}\" port={port} async=false \
              split. ! queue name=detect_queue leaky=downstream max-size-buffers=1 max-size-bytes=0 max-size-time=0 ! \
              {rate}videoscale ! videoconvert ! {detect_caps} ! \
-             appsink name=detect drop=true max-buffers=1 sync=false emit-signals=false",
+             appsink name=detect drop=true max-buffers=1 sync=false emit-signals=false{rtsp}",
             bitrate = self.bitrate_kbps.max(1),
             keyint = self.keyframe_interval.max(1),
             host = self.rtp_host.replace(['"', '\\'], ""),

@@ -4,6 +4,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
+use drone_agent::perception::PerceptionConfig;
 use mavlink_io::SigningKey;
 use serde::Deserialize;
 
@@ -22,6 +23,74 @@ pub struct AgentConfig {
     /// Allow unsigned ground-station links (a bench only): without it a key is required.
     pub allow_unsigned: bool,
     pub mqtt: MqttConfig,
+    pub video: VideoSection,
+    pub detect: DetectSection,
+    pub perception: PerceptionConfig,
+}
+
+/// The camera and where its video goes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VideoSection {
+    /// `v4l2:///dev/video0`, `rtsp://...`, `file:///...`, `test:`, `sim://host:port?width=..&height=..&fps=..`;
+    /// None: no video and no detection (MAVLink and status only).
+    pub source: Option<String>,
+    /// Where the RTP/H.264 stream goes (the ground station).
+    pub rtp_host: String,
+    /// None: 5600 + vehicle index (vehicle 1 streams to 5600), as QGroundControl expects.
+    pub rtp_port: Option<u16>,
+    pub bitrate_kbps: u32,
+    /// Frames a second handed to detection (the stream itself keeps the source's rate).
+    pub detection_fps: Option<u32>,
+    /// Seconds before a failed or ended source is tried again.
+    pub restart_delay_s: f64,
+    /// Also serve the camera over RTSP on this port (8554 is usual); None: RTP only.
+    pub rtsp_port: Option<u16>,
+    pub rtsp_address: String,
+    pub rtsp_path: String,
+}
+
+/// The detector.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectSection {
+    /// The YOLOX-nano ONNX model; None: the one vendored with the agent (DETECT_MODEL overrides).
+    pub model: Option<PathBuf>,
+    /// COCO class names reported; None: the port's (person, bicycle, car, motorcycle, bus, truck, boat).
+    pub classes: Option<Vec<String>>,
+    pub score_threshold: f32,
+    /// Worker threads for tiles (both cores of a companion computer by default).
+    pub threads: usize,
+    /// Reuse the detections of tiles that did not change; false runs every tile of every frame.
+    pub skip_unchanged: bool,
+}
+
+impl Default for VideoSection {
+    fn default() -> Self {
+        Self {
+            source: None,
+            rtp_host: "127.0.0.1".into(),
+            rtp_port: None,
+            bitrate_kbps: 2000,
+            detection_fps: Some(5),
+            restart_delay_s: 5.0,
+            rtsp_port: None,
+            rtsp_address: "0.0.0.0".into(),
+            rtsp_path: "/video".into(),
+        }
+    }
+}
+
+impl Default for DetectSection {
+    fn default() -> Self {
+        Self {
+            model: None,
+            classes: None,
+            score_threshold: 0.3,
+            threads: 2,
+            skip_unchanged: true,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -47,6 +116,9 @@ impl Default for AgentConfig {
             signing_key_file: None,
             allow_unsigned: false,
             mqtt: MqttConfig::default(),
+            video: VideoSection::default(),
+            detect: DetectSection::default(),
+            perception: PerceptionConfig::default(),
         }
     }
 }
@@ -98,5 +170,25 @@ impl AgentConfig {
                 .to_string()),
             None => bail!("MQTT needs a password: set AGENT_MQTT_PASSWORD or mqtt.password_file"),
         }
+    }
+}
+
+impl DetectSection {
+    /// The detector's configuration, refusing class names COCO does not have.
+    pub fn detector_config(&self) -> Result<drone_agent::detect::DetectorConfig> {
+        let classes = match &self.classes {
+            None => Some(drone_agent::detect::DEFAULT_CLASSES.to_vec()),
+            Some(names) => Some(
+                names
+                    .iter()
+                    .map(|n| drone_agent::detect::class_id(n).with_context(|| format!("detect.classes: `{n}` is not a COCO class")))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+        };
+        Ok(drone_agent::detect::DetectorConfig {
+            score_threshold: self.score_threshold,
+            classes,
+            ..drone_agent::detect::DetectorConfig::default()
+        })
     }
 }

@@ -11,7 +11,13 @@ use clap::{Parser, Subcommand};
 use contracts::mqtt::{DroneId, DroneStatus, GeoPosition, SCHEMA};
 use drone_agent::publish::{Publisher, PublisherConfig};
 use drone_agent::router::Router;
+use drone_agent::detect::{Detector, FrameDetector, TilingConfig};
+use drone_agent::perception::Perception;
+use drone_agent::perception::worker::{PerceptionWorker, Processed, WorkerConfig};
+use drone_agent::router::state::VehicleState;
 use drone_agent::router::udp::RouterThread;
+use drone_agent::video::{RtspConfig, RtspServer, VideoConfig, VideoSource};
+use tokio::sync::mpsc;
 
 use config::AgentConfig;
 
@@ -123,10 +129,21 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
             }
             None => None,
         };
+        let (worker, mut processed) = start_perception(&cfg, &drone, &agent)?;
         let started = std::time::Instant::now();
         let mut tick = tokio::time::interval(Duration::from_secs(1));
+        let mut video_open = worker.is_some();
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                frame = processed.recv(), if video_open => {
+                    match frame {
+                        Some(frame) => publish_frame(publisher.as_ref(), frame).await,
+                        None => video_open = false,
+                    }
+                    continue;
+                }
+            }
             if duration.is_some_and(|d| started.elapsed().as_secs_f64() >= d) {
                 break;
             }
@@ -134,35 +151,22 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
             let Ok(state) = agent.shared.state.lock().map(|s| s.clone()) else {
                 continue;
             };
-            let Some(p) = state.position else { continue };
-            let status = DroneStatus {
-                schema: SCHEMA,
-                msg_id: 0,
-                drone_id: drone.clone(),
-                time: std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_millis() as u64)
-                    .unwrap_or(0),
-                position: GeoPosition {
-                    lat: p.lat,
-                    lon: p.lon,
-                    alt_m: state.relative_alt_m.unwrap_or(0.0),
-                },
-                heading_deg: state
-                    .attitude
-                    .map_or(0.0, |q| q.euler_angles().2.to_degrees().rem_euclid(360.0)),
-                ground_speed_mps: 0.0,
-                mode: state
-                    .custom_mode
-                    .map_or("UNKNOWN", drone_agent::router::state::copter_mode_name)
-                    .into(),
-                armed: state.armed,
-                battery_pct: state.battery_pct.unwrap_or(0.0),
-                mission_seq: None,
-            };
+            let Some(status) = status_message(&drone, &state) else { continue };
             if let Err(e) = publisher.publish(status).await {
                 tracing::warn!("status not queued: {e}");
             }
+        }
+        if let Some(worker) = worker {
+            // Drain what the worker already handed over so no detection is left behind.
+            processed.close();
+            while let Some(frame) = processed.recv().await {
+                publish_frame(publisher.as_ref(), frame).await;
+            }
+            let stats = worker.worker.stop();
+            println!(
+                "perception: {} frames, {} detections ({} without position), {} tiles run, {} skipped, {} video errors",
+                stats.frames, stats.detections, stats.unlocated, stats.tiles_run, stats.tiles_skipped, stats.video_errors
+            );
         }
         if let Some(p) = publisher {
             p.shutdown().await;
@@ -177,6 +181,131 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
         stats.gcs_codecs.iter().map(|c| c.rejected()).collect::<Vec<_>>()
     );
     Ok(())
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The drone's status from the router's view of the vehicle; None before the first position.
+fn status_message(drone: &DroneId, state: &VehicleState) -> Option<DroneStatus> {
+    let p = state.position?;
+    Some(DroneStatus {
+        schema: SCHEMA,
+        msg_id: 0,
+        drone_id: drone.clone(),
+        time: now_ms(),
+        position: GeoPosition {
+            lat: p.lat,
+            lon: p.lon,
+            alt_m: state.relative_alt_m.unwrap_or(0.0),
+        },
+        heading_deg: state
+            .attitude
+            .map_or(0.0, |q| q.euler_angles().2.to_degrees().rem_euclid(360.0)),
+        ground_speed_mps: 0.0,
+        mode: state
+            .custom_mode
+            .map_or("UNKNOWN", drone_agent::router::state::copter_mode_name)
+            .into(),
+        armed: state.armed,
+        battery_pct: state.battery_pct.unwrap_or(0.0),
+        mission_seq: None,
+    })
+}
+
+/// The perception thread and the RTSP server it feeds, which live and stop together.
+struct Perceiving {
+    worker: PerceptionWorker,
+    _rtsp: Option<RtspServer>,
+}
+
+/// Starts the video pipeline and detection when the configuration names a source.
+fn start_perception(
+    cfg: &AgentConfig,
+    drone: &DroneId,
+    agent: &RouterThread,
+) -> Result<(Option<Perceiving>, mpsc::Receiver<Processed>)> {
+    let (tx, rx) = mpsc::channel(8);
+    let Some(text) = &cfg.video.source else {
+        return Ok((None, rx));
+    };
+    let source: VideoSource = text.parse().with_context(|| format!("video.source `{text}`"))?;
+    let model = match (&cfg.detect.model, std::env::var_os("DETECT_MODEL")) {
+        (_, Some(env)) => PathBuf::from(env),
+        (Some(path), None) => path.clone(),
+        (None, None) => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/models/yolox_nano.onnx")),
+    };
+    let detector = Detector::load_with(&model, cfg.detect.detector_config()?)
+        .with_context(|| format!("loading the detector {}", model.display()))?;
+    let tiling = TilingConfig {
+        threads: cfg.detect.threads.max(1),
+        skip_unchanged: if cfg.detect.skip_unchanged { TilingConfig::default().skip_unchanged } else { None },
+        ..TilingConfig::default()
+    };
+    let perception = Perception::new(drone.clone(), FrameDetector::new(detector, tiling), cfg.perception.clone());
+    let index = u16::from(cfg.vehicle.saturating_sub(1));
+    let mut video = VideoConfig::for_vehicle(cfg.video.rtp_host.clone(), index);
+    if let Some(port) = cfg.video.rtp_port {
+        video.rtp_port = port;
+    }
+    video.bitrate_kbps = cfg.video.bitrate_kbps;
+    video.detection_fps = cfg.video.detection_fps;
+    let rtsp = match cfg.video.rtsp_port {
+        Some(port) => {
+            let channel = format!("agent-{}-rtsp", cfg.vehicle);
+            let server = RtspServer::start(&RtspConfig {
+                address: cfg.video.rtsp_address.clone(),
+                port,
+                path: cfg.video.rtsp_path.clone(),
+                channel: channel.clone(),
+                bitrate_kbps: cfg.video.bitrate_kbps,
+            })
+            .context("starting the RTSP server")?;
+            println!("video: RTSP at {}", server.url());
+            video.rtsp_channel = Some(channel);
+            Some(server)
+        }
+        None => None,
+    };
+    println!("video: {source} → RTP {}:{}; detection at {:?} fps", video.rtp_host, video.rtp_port, video.detection_fps);
+    let state = agent.shared.clone();
+    let worker = PerceptionWorker::start(
+        WorkerConfig {
+            source,
+            video,
+            restart_delay: Duration::from_secs_f64(cfg.video.restart_delay_s.max(0.1)),
+        },
+        perception,
+        move || state.state.lock().ok().map(|s| s.clone()),
+        tx,
+    )
+    .context("starting the perception thread")?;
+    Ok((Some(Perceiving { worker, _rtsp: rtsp }), rx))
+}
+
+/// Queues one frame's messages: each new track's snapshot, then the detections, then the tracks.
+async fn publish_frame(publisher: Option<&Publisher>, frame: Processed) {
+    let Some(publisher) = publisher else { return };
+    let out = frame.output;
+    for s in out.snapshots {
+        if let Err(e) = publisher.publish_snapshot(s.jpeg, s.meta).await {
+            tracing::error!("snapshot not queued: {e}");
+        }
+    }
+    if let Some(batch) = out.detections
+        && let Err(e) = publisher.publish(batch).await
+    {
+        tracing::error!("detections not queued: {e}");
+    }
+    if let Some(tracks) = out.tracks
+        && let Err(e) = publisher.publish(tracks).await
+    {
+        tracing::error!("tracks not queued: {e}");
+    }
 }
 
 fn run_eval(
