@@ -12,6 +12,7 @@ pub mod geometry;
 pub mod mavlink_items;
 pub mod patterns;
 pub mod plan;
+pub mod planner;
 pub mod preview;
 pub mod qgc;
 pub mod scenario;

@@ -6,17 +6,15 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
-use mission::camera::Camera;
 use mission::endurance::EnergyModel;
 use mission::fence::FenceGeometry;
 use mission::geodesy::LocalFrame;
-use mission::patterns::{self, FlightSettings, PerimeterRequest};
-use mission::plan::{MissionItem, Plan, PlanElement};
-use mission::preview::{MarkerKind, Preview};
-use mission::survey::{self, Altitude, SurveyRequest};
-use mission::validate::{Limits, validate_against};
+use mission::plan::MissionItem;
+use mission::planner::{self, FlightOptions, Pattern, PlanRequest, PortContext, Target, defaults};
+use mission::survey;
+use mission::validate::{Limits, Severity, validate_against};
 
-use inputs::{Inputs, parse_latlon};
+use inputs::{add_area_file, explain, load_context, parse_geodetic, parse_latlon};
 
 #[derive(Parser)]
 #[command(
@@ -73,10 +71,10 @@ struct Common {
     #[arg(long)]
     launch: Option<String>,
     /// Flight altitude above take-off, metres.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = defaults::ALTITUDE_M)]
     alt: f64,
     /// Cruise speed, m/s.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = defaults::SPEED_M_S)]
     speed: f64,
     /// Battery energy, Wh (usable energy is this less the reserve).
     #[arg(long, default_value_t = EnergyModel::default().battery_wh)]
@@ -113,10 +111,10 @@ struct SurveyArgs {
     #[arg(long, default_value = "auto")]
     angle: String,
     /// Straight run past each lane end, metres.
-    #[arg(long, default_value_t = 10.0)]
+    #[arg(long, default_value_t = defaults::TURNAROUND_M)]
     turnaround: f64,
     /// Distance kept from fences and exclusion zones, metres.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(long, default_value_t = defaults::FENCE_MARGIN_M)]
     margin: f64,
 }
 
@@ -128,9 +126,9 @@ struct PerimeterArgs {
     #[arg(long)]
     area: String,
     /// Distance inside the boundary, metres.
-    #[arg(long, default_value_t = 30.0)]
+    #[arg(long, default_value_t = defaults::PERIMETER_MARGIN_M)]
     margin: f64,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = defaults::LAPS)]
     laps: u32,
     /// Fly counter-clockwise instead of clockwise.
     #[arg(long)]
@@ -144,10 +142,11 @@ struct OrbitArgs {
     /// Centre "lat,lon", or the name of a scenario site (a vessel).
     #[arg(long)]
     center: String,
-    #[arg(long, default_value_t = 80.0)]
+    #[arg(long, default_value_t = defaults::ORBIT_RADIUS_M)]
     radius: f64,
-    #[arg(long, default_value_t = 2.0)]
-    turns: f64,
+    /// Whole turns around the centre.
+    #[arg(long, default_value_t = defaults::ORBIT_TURNS)]
+    turns: u32,
     #[arg(long)]
     counter_clockwise: bool,
 }
@@ -206,221 +205,133 @@ fn energy(battery_wh: f64, reserve_pct: f64) -> EnergyModel {
     }
 }
 
+impl Common {
+    fn flight(&self) -> FlightOptions {
+        FlightOptions {
+            altitude_m: self.alt,
+            speed_m_s: self.speed,
+            battery_wh: self.battery_wh,
+            reserve_pct: self.reserve_pct,
+        }
+    }
+
+    fn context(&self) -> Result<PortContext> {
+        let launch = self
+            .launch
+            .as_deref()
+            .map(|text| parse_geodetic(text).context("--launch"))
+            .transpose()?;
+        load_context(self.scenario.as_deref(), launch)
+    }
+}
+
 fn plan_survey(a: SurveyArgs) -> Result<()> {
-    let inputs = Inputs::load(a.common.scenario.as_deref(), a.common.launch.as_deref())?;
-    let (area_name, area) = inputs.area(&a.area)?;
-    let camera = Camera::parse(&a.camera)?;
+    let mut ctx = a.common.context()?;
+    add_area_file(&mut ctx, &a.area)?;
     let (front, side) = a
         .overlap
         .split_once('/')
         .and_then(|(f, s)| Some((f.trim().parse::<f64>().ok()?, s.trim().parse::<f64>().ok()?)))
         .with_context(|| format!("--overlap must be FRONT/SIDE in %, e.g. 75/65, got '{}'", a.overlap))?;
-    let mut req = SurveyRequest::new(
-        area,
-        camera,
-        a.gsd.map_or(Altitude::AboveHome(a.common.alt), Altitude::GsdCm),
-        inputs.home.horizontal(),
-    );
-    req.fences = inputs.fences.clone();
-    req.front_overlap_pct = front;
-    req.side_overlap_pct = side;
-    req.turnaround_m = a.turnaround;
-    req.fence_margin_m = a.margin;
-    req.speed_m_s = a.common.speed;
-    req.performance = energy(a.common.battery_wh, a.common.reserve_pct);
-    req.angle_deg = match a.angle.as_str() {
+    let angle_deg = match a.angle.as_str() {
         "auto" => None,
         s => Some(
             s.parse()
                 .with_context(|| format!("--angle must be degrees or 'auto', got '{s}'"))?,
         ),
     };
-    let sp = survey::plan_survey(&req).with_context(|| format!("planning a survey of {area_name}"))?;
-    let settings = FlightSettings {
-        alt_m: sp.alt_m,
-        speed_m_s: a.common.speed,
+    let pattern = Pattern::Survey {
+        area: a.area,
+        camera: a.camera,
+        gsd_cm: a.gsd,
+        front_overlap_pct: front,
+        side_overlap_pct: side,
+        angle_deg,
+        turnaround_m: a.turnaround,
+        fence_margin_m: a.margin,
     };
-    let plan = patterns::assemble(
-        inputs.home,
-        settings,
-        &sp.transit_in,
-        vec![PlanElement::Survey(sp.to_element(&req))],
-        &sp.transit_out,
-        inputs.geofence(),
-        inputs.rally(),
-    );
-    let s = &sp.stats;
-    let mut notes = vec![
-        format!("Survey of {area_name}: {:.2} km²", s.area_m2 / 1e6),
-        format!(
-            "altitude {:.0} m, GSD {:.1} cm/px, camera {}",
-            sp.alt_m,
-            req.camera.gsd_cm(sp.alt_m),
-            req.camera.name
-        ),
-        format!(
-            "{} lanes at {:.0}° spaced {:.1} m in {} cells",
-            s.lanes, sp.angle_deg, sp.spacing.lane_m, s.cells
-        ),
-        format!("trigger every {:.1} m ({} photos)", sp.spacing.trigger_m, s.triggers),
-        format!(
-            "survey path {:.0} m + transit {:.0} m, {} turns, {:.0} min",
-            s.survey_path_m,
-            s.transit_m,
-            s.turns,
-            s.flight_time_s / 60.0
-        ),
-        format!("coverage {:.2}%, path efficiency {:.3}", s.coverage_pct, s.efficiency),
-    ];
-    let footprints: Vec<_> = sp.triggers.iter().map(|t| sp.footprint_at(*t)).collect();
-    let mut preview = Preview::new(&format!("Survey — {area_name}"));
-    inputs.draw_port(&mut preview);
-    preview.footprints(&footprints).lanes(&sp.lanes);
-    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
+    plan_and_write(&ctx, pattern, &a.common)
 }
 
 fn plan_perimeter(a: PerimeterArgs) -> Result<()> {
-    let inputs = Inputs::load(a.common.scenario.as_deref(), a.common.launch.as_deref())?;
-    let (area_name, area) = inputs.area(&a.area)?;
-    let req = PerimeterRequest {
-        area,
-        fences: inputs.fences.clone(),
-        margin_m: a.margin,
+    let mut ctx = a.common.context()?;
+    add_area_file(&mut ctx, &a.area)?;
+    let pattern = Pattern::Perimeter {
+        area: a.area,
         laps: a.laps,
+        margin_m: a.margin,
         clockwise: !a.counter_clockwise,
-        launch: inputs.home.horizontal(),
     };
-    let route = patterns::plan_perimeter(&req).with_context(|| format!("planning a patrol of {area_name}"))?;
-    let plan = route_plan(&inputs, &a.common, &route, vec![]);
-    let mut notes = vec![format!(
-        "Perimeter patrol of {area_name}: {} laps, {} m inside the boundary",
-        a.laps, a.margin
-    )];
-    let mut preview = Preview::new(&format!("Perimeter patrol — {area_name}"));
-    inputs.draw_port(&mut preview);
-    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
+    plan_and_write(&ctx, pattern, &a.common)
 }
 
 fn plan_orbit(a: OrbitArgs) -> Result<()> {
-    let inputs = Inputs::load(a.common.scenario.as_deref(), a.common.launch.as_deref())?;
-    let (label, center) = match parse_latlon(&a.center) {
-        Ok(p) => (format!("{:.6},{:.6}", p.lat, p.lon), p),
-        Err(_) => {
-            let site = inputs.site(&a.center)?;
-            (site.name.clone(), site.position)
-        }
+    let ctx = a.common.context()?;
+    let target = match parse_latlon(&a.center) {
+        Ok(p) => Target::Point(p),
+        Err(_) => Target::Site(a.center),
     };
-    let orbit = patterns::plan_orbit(
-        center,
-        a.radius,
-        a.turns,
-        !a.counter_clockwise,
-        a.common.alt,
-        &inputs.fences,
-    )
-    .with_context(|| format!("planning an orbit of {label}"))?;
-    // Reach the orbit's edge, not its centre (a vessel's mast), by a fence-respecting route.
-    let edge = mission::geodesy::destination(
-        center,
-        mission::geodesy::bearing_deg(center, inputs.home.horizontal()),
-        a.radius,
-    );
-    let route = patterns::plan_route(&[edge], &inputs.fences, inputs.home.horizontal(), true)?;
-    let plan = route_plan(&inputs, &a.common, &route, vec![PlanElement::Item(orbit)]);
-    let mut notes = vec![format!("Orbit of {label}: radius {:.0} m, {} turns", a.radius, a.turns)];
-    let mut preview = Preview::new(&format!("Orbit — {label}"));
-    inputs.draw_port(&mut preview);
-    preview.marker(center, &label, MarkerKind::Vessel);
-    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
+    let pattern = Pattern::Orbit {
+        target,
+        radius_m: a.radius,
+        turns: a.turns,
+        clockwise: !a.counter_clockwise,
+    };
+    plan_and_write(&ctx, pattern, &a.common)
 }
 
 fn plan_route(a: RouteArgs) -> Result<()> {
-    let inputs = Inputs::load(a.common.scenario.as_deref(), a.common.launch.as_deref())?;
-    let points = a
+    let ctx = a.common.context()?;
+    let waypoints = a
         .waypoints
         .split(';')
         .filter(|s| !s.trim().is_empty())
         .enumerate()
         .map(|(i, s)| parse_latlon(s).with_context(|| format!("waypoint {}", i + 1)))
         .collect::<Result<Vec<_>>>()?;
-    let route = patterns::plan_route(&points, &inputs.fences, inputs.home.horizontal(), a.avoid)?;
-    let plan = route_plan(&inputs, &a.common, &route, vec![]);
-    let mut notes = vec![format!("Route of {} waypoints", points.len())];
-    let mut preview = Preview::new("Waypoint route");
-    inputs.draw_port(&mut preview);
-    finish(plan, &inputs.fences, &a.common, &mut notes, preview)
-}
-
-/// A plan flying `route`'s waypoints, then `then`, inside the scenario's fence, with its rally points.
-fn route_plan(inputs: &Inputs, c: &Common, route: &patterns::PatternRoute, then: Vec<PlanElement>) -> Plan {
-    let mut body: Vec<PlanElement> = route.waypoint_items(c.alt).into_iter().map(PlanElement::Item).collect();
-    body.extend(then);
-    let settings = FlightSettings {
-        alt_m: c.alt,
-        speed_m_s: c.speed,
-    };
-    patterns::assemble(
-        inputs.home,
-        settings,
-        &route.transit_in,
-        body,
-        &route.transit_out,
-        inputs.geofence(),
-        inputs.rally(),
+    plan_and_write(
+        &ctx,
+        Pattern::Route {
+            waypoints,
+            avoid: a.avoid,
+        },
+        &a.common,
     )
 }
 
-/// Validate, report, and write the plan and its picture.
-fn finish(
-    plan: Plan,
-    fences: &[survey::NamedShape],
-    c: &Common,
-    notes: &mut Vec<String>,
-    mut preview: Preview,
-) -> Result<()> {
-    let model = energy(c.battery_wh, c.reserve_pct);
-    // The plan's fence is the scenario's: check against the named zones for clearer messages.
-    let fence = survey::fence_geometry(LocalFrame::at(plan.home.horizontal()), fences);
-    let report = validate_against(&plan, &fence, &Limits::default(), &model);
-    let e = &report.estimate;
-    notes.push(format!(
-        "flight {:.1} km, {:.0} min, {} turns",
-        e.distance_m / 1000.0,
-        e.time_s / 60.0,
-        e.turns
-    ));
-    notes.push(format!(
-        "battery {:.0}% used of {:.0}% available ({:.0} Wh pack)",
-        e.battery_used_pct(&model),
-        100.0 - model.reserve_pct,
-        model.battery_wh
-    ));
-    for n in notes.iter() {
+/// Plan, print the notes and problems, write the plan and its picture; fail when it is unsafe.
+fn plan_and_write(ctx: &PortContext, pattern: Pattern, c: &Common) -> Result<()> {
+    let request = PlanRequest {
+        pattern,
+        flight: c.flight(),
+    };
+    let planned = planner::plan(ctx, &request).map_err(|e| explain(e, ctx.scenario.is_some()))?;
+    for n in &planned.notes {
         println!("{n}");
-        preview.note(n);
     }
-    for p in &report.problems {
+    for p in &planned.problems {
         println!("{p}");
     }
-    preview.plan(&plan);
     if let Some(path) = &c.out {
-        std::fs::write(path, mission::qgc::export_plan(&plan))
+        std::fs::write(path, mission::qgc::export_plan(&planned.plan))
             .with_context(|| format!("writing {}", path.display()))?;
         println!(
             "plan written to {} ({} mission items)",
             path.display(),
-            plan.mission_items().len()
+            planned.plan.mission_items().len()
         );
     }
     if let Some(path) = &c.preview {
-        std::fs::write(path, preview.render()).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(path, &planned.preview_svg).with_context(|| format!("writing {}", path.display()))?;
         println!("preview written to {}", path.display());
     }
-    if !report.is_ok() {
-        bail!(
-            "the plan is not safe to fly: {} problem(s) above",
-            report.errors().count()
-        );
+    if !planned.ok {
+        let errors = planned
+            .problems
+            .iter()
+            .filter(|p| p.severity == Severity::Error)
+            .count();
+        bail!("the plan is not safe to fly: {errors} problem(s) above");
     }
     Ok(())
 }
@@ -437,13 +348,13 @@ fn validate_file(a: ValidateArgs) -> Result<()> {
         None => FenceGeometry::from_fence(&plan.fence, frame),
         Some(path) => {
             // The scenario's zones by name, plus whatever the plan fences that they do not.
-            let inputs = Inputs::load(Some(path), Some(&format!("{},{}", plan.home.lat, plan.home.lon)))?;
-            let known = inputs.geofence();
+            let ctx = load_context(Some(path), Some(plan.home))?;
+            let known = ctx.geofence();
             let mut own = plan.fence.clone();
             own.polygons.retain(|p| !known.polygons.contains(p));
             own.circles.retain(|c| !known.circles.contains(c));
             let mut fence = FenceGeometry::from_fence(&own, frame);
-            for shape in survey::fence_geometry(frame, &inputs.fences).shapes() {
+            for shape in survey::fence_geometry(frame, &ctx.fences).shapes() {
                 fence.push(shape.label.clone(), shape.inclusion, shape.shape.clone());
             }
             plan.fence.max_alt_m = match (plan.fence.max_alt_m, known.max_alt_m) {
