@@ -53,11 +53,19 @@ impl Drop for Broker {
 }
 
 fn mosquitto() -> Option<(Broker, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0").ok()?.local_addr().ok()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .ok()?
+        .local_addr()
+        .ok()?
+        .port();
     let dir = std::env::temp_dir().join(format!("agent-latency-{}", std::process::id()));
     std::fs::create_dir_all(&dir).ok()?;
     let conf = dir.join("mosquitto.conf");
-    std::fs::write(&conf, format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")).ok()?;
+    std::fs::write(
+        &conf,
+        format!("listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"),
+    )
+    .ok()?;
     let child = Command::new("mosquitto")
         .arg("-c")
         .arg(&conf)
@@ -176,7 +184,11 @@ fn run_case(port: u16, skip: bool, background: &[u8], person: &[u8]) -> Figures 
 
     let detector = Detector::load(crate_dir().join("models/yolox_nano.onnx")).expect("model");
     let tiling = TilingConfig {
-        skip_unchanged: if skip { TilingConfig::default().skip_unchanged } else { None },
+        skip_unchanged: if skip {
+            TilingConfig::default().skip_unchanged
+        } else {
+            None
+        },
         ..TilingConfig::default()
     };
     let mut perception = Perception::new(drone, FrameDetector::new(detector, tiling), PerceptionConfig::default());
@@ -212,7 +224,11 @@ fn run_case(port: u16, skip: bool, background: &[u8], person: &[u8]) -> Figures 
             let mut guard = slot.frame.lock().expect("slot");
             let deadline = Instant::now() + Duration::from_secs(2);
             while guard.is_none() && Instant::now() < deadline {
-                guard = slot.ready.wait_timeout(guard, Duration::from_millis(50)).expect("slot").0;
+                guard = slot
+                    .ready
+                    .wait_timeout(guard, Duration::from_millis(50))
+                    .expect("slot")
+                    .0;
             }
             guard.take()
         };
@@ -223,11 +239,19 @@ fn run_case(port: u16, skip: bool, background: &[u8], person: &[u8]) -> Figures 
         let out = perception.process(&view, time_ms, Some(&vehicle)).expect("perception");
         processed += 1;
         if std::env::var_os("BENCH_DEBUG").is_some() {
-            eprintln!("frame {index}: {:?} dets, {} run {} skipped", out.detections.as_ref().map(|b| b.detections.len()), out.tiles_run, out.tiles_skipped);
+            eprintln!(
+                "frame {index}: {:?} dets, {} run {} skipped",
+                out.detections.as_ref().map(|b| b.detections.len()),
+                out.tiles_run,
+                out.tiles_skipped
+            );
         }
         runtime.block_on(async {
             for s in out.snapshots {
-                publisher.publish_snapshot(s.jpeg, s.meta).await.expect("snapshot queued");
+                publisher
+                    .publish_snapshot(s.jpeg, s.meta)
+                    .await
+                    .expect("snapshot queued");
             }
             if let Some(batch) = out.detections {
                 publisher.publish(batch).await.expect("detections queued");
@@ -277,7 +301,10 @@ fn main() {
         "frame-to-MQTT latency, {W}×{H} at {FPS} fps for {} s, tract on 2 threads, fsynced outbox, Mosquitto on loopback:",
         FRAMES / FPS
     );
-    for (name, skip) in [("hovering (unchanged tiles skipped)", true), ("every tile run (moving camera)", false)] {
+    for (name, skip) in [
+        ("hovering (unchanged tiles skipped)", true),
+        ("every tile run (moving camera)", false),
+    ] {
         let f = run_case(port, skip, &background, &person);
         println!(
             "  {name}: p50 {:.0} ms, p99 {:.0} ms over {} batches; {} of {} frames processed ({:.1} fps), {} detections",

@@ -78,7 +78,11 @@ fn the_agent_publishes_geolocated_detections_tracks_and_a_snapshot_from_a_video_
         return;
     };
     let Some(clip) = person_clip(broker.dir()) else {
-        testkit::peer_unavailable("GStreamer", "could not encode a test clip with gst-launch-1.0", "scripts/setup");
+        testkit::peer_unavailable(
+            "GStreamer",
+            "could not encode a test clip with gst-launch-1.0",
+            "scripts/setup",
+        );
         return;
     };
 
@@ -110,7 +114,10 @@ fn the_agent_publishes_geolocated_detections_tracks_and_a_snapshot_from_a_video_
         ),
     )
     .expect("agent.toml");
-    let key: String = testkit::fresh_signing_key().iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = testkit::fresh_signing_key()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
 
     // The station listens before the agent starts.
     let mut options = MqttOptions::new("station", "127.0.0.1", broker.port());
@@ -140,9 +147,16 @@ fn the_agent_publishes_geolocated_detections_tracks_and_a_snapshot_from_a_video_
         (None, None, None, None, false);
     let mut detection_ids = BTreeSet::new();
     for event in connection.iter() {
-        assert!(Instant::now() < deadline, "timed out: person {located_person:?}, track {new_track:?}, jpeg {}, meta {snapshot_meta:?}, status {status}", snapshot_jpeg.is_some());
-        let Ok(Event::Incoming(Packet::Publish(p))) = event else { continue };
-        match decode_payload(&p.topic, &p.payload).unwrap_or_else(|e| panic!("the agent published a bad payload: {e}")) {
+        assert!(
+            Instant::now() < deadline,
+            "timed out: person {located_person:?}, track {new_track:?}, jpeg {}, meta {snapshot_meta:?}, status {status}",
+            snapshot_jpeg.is_some()
+        );
+        let Ok(Event::Incoming(Packet::Publish(p))) = event else {
+            continue;
+        };
+        match decode_payload(&p.topic, &p.payload).unwrap_or_else(|e| panic!("the agent published a bad payload: {e}"))
+        {
             Payload::Detections(batch) => {
                 assert!(detection_ids.insert(batch.msg_id), "msg_id {} twice", batch.msg_id);
                 if let Some(d) = batch.detections.iter().find(|d| d.class == "person" && d.lat.is_some()) {
@@ -175,7 +189,11 @@ fn the_agent_publishes_geolocated_detections_tracks_and_a_snapshot_from_a_video_
     assert_eq!(track.class, "person");
     let meta = snapshot_meta.expect("snapshot meta");
     let jpeg = snapshot_jpeg.expect("the snapshot JPEG");
-    assert_eq!(meta.jpeg_bytes, jpeg.len() as u64, "the meta describes the JPEG before it");
+    assert_eq!(
+        meta.jpeg_bytes,
+        jpeg.len() as u64,
+        "the meta describes the JPEG before it"
+    );
     let picture = image::load_from_memory(&jpeg).expect("a decodable JPEG");
     assert_eq!((picture.width(), picture.height()), (meta.width, meta.height));
     assert!(

@@ -343,7 +343,10 @@ fn the_rtsp_endpoint_serves_the_camera_to_a_real_rtsp_client() {
     }
     let frame = frame.expect("a frame over RTSP within 20 s");
     assert_eq!((frame.width, frame.height), (320, 240));
-    assert!(camera.next_frame(Duration::from_secs(1)).is_some(), "detection still gets frames");
+    assert!(
+        camera.next_frame(Duration::from_secs(1)).is_some(),
+        "detection still gets frames"
+    );
     client.stop();
     camera.stop();
 }

@@ -107,6 +107,10 @@ pub struct Track {
     pub vel_e_mps: f64,
     pub first_seen: u64,
     pub last_seen: u64,
+    /// Largest horizontal extent on the ground, metres, from the box's projection: an upper
+    /// bound (a tall object seen obliquely looks longer); absent when it could not be measured.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size_m: Option<f64>,
 }
 
 /// `portops/v1/drones/{id}/tracks`: tracks that changed at `time`.
@@ -401,6 +405,7 @@ mod tests {
                 vel_e_mps: -0.2,
                 first_seen: 1,
                 last_seen: 7,
+                size_m: None,
             }],
         };
         let bytes = serde_json::to_vec(&t).unwrap();

@@ -16,7 +16,7 @@ use nalgebra::{UnitQuaternion, Vector2};
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{DetectError, Detection, FrameDetector, ImageView};
-use crate::geolocate::{CameraState, GimbalAngles, Geolocation, Geolocator, Intrinsics};
+use crate::geolocate::{CameraState, Geolocation, Geolocator, GimbalAngles, Intrinsics};
 use crate::router::state::VehicleState;
 use crate::track::{Track, Tracker, TrackerConfig};
 
@@ -94,6 +94,8 @@ struct TrackMemory {
     fix: Option<(LatLon, f64, u64)>,
     /// Smoothed ground velocity north/east, m/s.
     velocity_ne: Vector2<f64>,
+    /// Largest ground extent of the latest measured box, metres.
+    size_m: Option<f64>,
 }
 
 /// Frames in, messages out.
@@ -208,10 +210,14 @@ impl Perception {
                 score: t.score,
                 fix: None,
                 velocity_ne: Vector2::zeros(),
+                size_m: None,
             });
             if measured {
                 memory.last_seen_ms = time_ms;
                 memory.score = t.score;
+                if let Some(cam) = camera.as_ref() {
+                    memory.size_m = ground_size(&geolocator, cam, &t.bbox).or(memory.size_m);
+                }
             }
             if let Some(g) = fix {
                 update_fix(memory, g, time_ms);
@@ -222,9 +228,9 @@ impl Perception {
                     Err(e) => tracing::warn!("track {}: no snapshot: {e}", t.id),
                 }
             }
-            let due = memory.last_published_ms.is_none_or(|last| {
-                time_ms.saturating_sub(last) as f64 >= self.config.track_update_interval_s * 1000.0
-            });
+            let due = memory
+                .last_published_ms
+                .is_none_or(|last| time_ms.saturating_sub(last) as f64 >= self.config.track_update_interval_s * 1000.0);
             // A track is published once it has a position: the station places tracks on the map.
             if memory.fix.is_some() && due {
                 let state = if memory.last_published_ms.is_none() {
@@ -308,6 +314,21 @@ fn update_fix(memory: &mut TrackMemory, g: Geolocation, time_ms: u64) {
     memory.fix = Some((g.position, g.error_m, time_ms));
 }
 
+/// The box's largest extent on the ground: its bottom edge's width, or its height projected
+/// from the bottom edge to the top (an upper bound for tall objects seen obliquely).
+fn ground_size(geolocator: &Geolocator, cam: &CameraState, bbox: &[f32; 4]) -> Option<f64> {
+    let at = |u: f32, v: f32| {
+        geolocator
+            .locate(f64::from(u), f64::from(v), cam)
+            .ok()
+            .map(|g| g.position)
+    };
+    let (x_mid, bottom, top) = ((bbox[0] + bbox[2]) / 2.0, bbox[3], bbox[1]);
+    let width = mission::geodesy::distance_m(at(bbox[0], bottom)?, at(bbox[2], bottom)?);
+    let length = mission::geodesy::distance_m(at(x_mid, bottom)?, at(x_mid, top)?);
+    Some(width.max(length))
+}
+
 fn message_track(id: u64, m: &TrackMemory, state: TrackState) -> mqtt::Track {
     let (position, error_m, _) = m.fix.unwrap_or((LatLon::new(0.0, 0.0), f64::MAX, 0));
     mqtt::Track {
@@ -322,6 +343,7 @@ fn message_track(id: u64, m: &TrackMemory, state: TrackState) -> mqtt::Track {
         vel_e_mps: m.velocity_ne.y,
         first_seen: m.first_seen_ms,
         last_seen: m.last_seen_ms,
+        size_m: m.size_m,
     }
 }
 

@@ -70,13 +70,26 @@ fn a_person_becomes_a_geolocated_track_with_one_snapshot_and_is_lost_when_gone()
         assert!(distance_m(at, LatLon::new(44.4, 8.9)) < 60.0, "{d:?}");
         assert!(d.error_m.is_some_and(|e| e > 0.0 && e < 10.0), "{d:?}");
     }
-    assert!(outputs[0].tracks.is_none() && outputs[1].tracks.is_none(), "born after three hits");
-    let new = outputs[2].tracks.as_ref().expect("the track is published when confirmed");
+    assert!(
+        outputs[0].tracks.is_none() && outputs[1].tracks.is_none(),
+        "born after three hits"
+    );
+    let new = outputs[2]
+        .tracks
+        .as_ref()
+        .expect("the track is published when confirmed");
     assert_eq!(new.tracks.len(), 1);
     assert_eq!(new.tracks[0].state, TrackState::New);
+    // Straight down from 64 m with an 80° lens over 1024 px: 0.105 m a pixel, so the
+    // 200-pixel photograph spans about 21 m of ground.
+    let size = new.tracks[0].size_m.expect("a measured size");
+    assert!((15.0..25.0).contains(&size), "{size}");
     let id = new.tracks[0].track_id;
     let batch = outputs[2].detections.as_ref().expect("detections");
-    assert!(batch.detections.iter().any(|d| d.track_id == Some(id)), "detections name their track");
+    assert!(
+        batch.detections.iter().any(|d| d.track_id == Some(id)),
+        "detections name their track"
+    );
 
     let snapshots: Vec<&Snapshot> = outputs.iter().flat_map(|o| &o.snapshots).collect();
     assert_eq!(snapshots.len(), 1, "one snapshot per new track");
@@ -133,9 +146,15 @@ fn without_a_position_detections_are_still_reported_and_tracks_wait_for_a_fix() 
 
 #[test]
 fn snapshot_crops_keep_context_stay_inside_and_have_a_minimum_size() {
-    assert_eq!(crop_rect(&[100.0, 100.0, 140.0, 200.0], 0.5, 1000, 1000), Some([72, 50, 96, 200]));
+    assert_eq!(
+        crop_rect(&[100.0, 100.0, 140.0, 200.0], 0.5, 1000, 1000),
+        Some([72, 50, 96, 200])
+    );
     // At the corner: clamped to the frame.
-    assert_eq!(crop_rect(&[0.0, 0.0, 10.0, 10.0], 0.5, 1000, 1000), Some([0, 0, 53, 53]));
+    assert_eq!(
+        crop_rect(&[0.0, 0.0, 10.0, 10.0], 0.5, 1000, 1000),
+        Some([0, 0, 53, 53])
+    );
     assert_eq!(crop_rect(&[5.0, 5.0, 1.0, 1.0], 0.5, 100, 100), None, "inverted box");
     assert_eq!(crop_rect(&[f32::NAN, 0.0, 1.0, 1.0], 0.5, 100, 100), None);
     assert_eq!(crop_rect(&[500.0, 500.0, 600.0, 600.0], 0.5, 100, 100), None, "outside");
@@ -152,6 +171,7 @@ fn ground_velocity_comes_from_successive_fixes() {
         score: 0.9,
         fix: None,
         velocity_ne: Vector2::zeros(),
+        size_m: None,
     };
     let at = |north_m: f64| Geolocation {
         position: mission::geodesy::destination(start, 0.0, north_m),

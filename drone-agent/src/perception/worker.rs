@@ -146,7 +146,12 @@ fn run(
                 return;
             }
         };
-        tracing::info!("video: {} playing; RTP to {}:{}", config.source, config.video.rtp_host, config.video.rtp_port);
+        tracing::info!(
+            "video: {} playing; RTP to {}:{}",
+            config.source,
+            config.video.rtp_host,
+            config.video.rtp_port
+        );
         let ended = loop {
             if stop.load(Ordering::Relaxed) {
                 break None;

@@ -311,7 +311,11 @@ impl Task {
                 // Stored by an earlier run with a larger limit: it would fail the connection
                 // on every retry and block everything behind it.
                 Ok(record) if record.payload.len() > self.outbox.max_payload() => {
-                    tracing::error!(msg_id, bytes = record.payload.len(), "oversized outbox message set aside");
+                    tracing::error!(
+                        msg_id,
+                        bytes = record.payload.len(),
+                        "oversized outbox message set aside"
+                    );
                     self.outbox.quarantine(msg_id);
                     continue;
                 }

@@ -295,9 +295,21 @@ mod tests {
         let mut outbox = Outbox::open(&d, Durability::NoFsync).unwrap();
         outbox.set_max_payload(16);
         let err = outbox
-            .enqueue("portops/v1/drones/d/snapshots/3", Qos::AtLeastOnce, false, |_| Ok(vec![0xFF; 17]))
+            .enqueue("portops/v1/drones/d/snapshots/3", Qos::AtLeastOnce, false, |_| {
+                Ok(vec![0xFF; 17])
+            })
             .unwrap_err();
-        assert!(matches!(err, OutboxError::TooLarge { bytes: 17, limit: 16, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                OutboxError::TooLarge {
+                    bytes: 17,
+                    limit: 16,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("snapshots/3"), "{err}");
         assert_eq!(outbox.pending(), 0);
         let id = put(&mut outbox, "small");

@@ -46,7 +46,9 @@ impl RtspServer {
         let server = gst_rtsp_server::RTSPServer::new();
         server.set_address(&config.address);
         server.set_service(&config.port.to_string());
-        let mounts = server.mount_points().ok_or_else(|| fail("the server has no mount points".into()))?;
+        let mounts = server
+            .mount_points()
+            .ok_or_else(|| fail("the server has no mount points".into()))?;
         let factory = gst_rtsp_server::RTSPMediaFactory::new();
         factory.set_launch(&format!(
             "( intervideosrc channel=\"{channel}\" ! videoconvert ! video/x-raw,format=I420 ! \

@@ -181,7 +181,10 @@ impl DetectSection {
             Some(names) => Some(
                 names
                     .iter()
-                    .map(|n| drone_agent::detect::class_id(n).with_context(|| format!("detect.classes: `{n}` is not a COCO class")))
+                    .map(|n| {
+                        drone_agent::detect::class_id(n)
+                            .with_context(|| format!("detect.classes: `{n}` is not a COCO class"))
+                    })
                     .collect::<Result<Vec<_>>>()?,
             ),
         };

@@ -9,11 +9,11 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use contracts::mqtt::{DroneId, DroneStatus, GeoPosition, SCHEMA};
-use drone_agent::publish::{Publisher, PublisherConfig};
-use drone_agent::router::Router;
 use drone_agent::detect::{Detector, FrameDetector, TilingConfig};
 use drone_agent::perception::Perception;
 use drone_agent::perception::worker::{PerceptionWorker, Processed, WorkerConfig};
+use drone_agent::publish::{Publisher, PublisherConfig};
+use drone_agent::router::Router;
 use drone_agent::router::state::VehicleState;
 use drone_agent::router::udp::RouterThread;
 use drone_agent::video::{RtspConfig, RtspServer, VideoConfig, VideoSource};
@@ -151,7 +151,9 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
             let Ok(state) = agent.shared.state.lock().map(|s| s.clone()) else {
                 continue;
             };
-            let Some(status) = status_message(&drone, &state) else { continue };
+            let Some(status) = status_message(&drone, &state) else {
+                continue;
+            };
             if let Err(e) = publisher.publish(status).await {
                 tracing::warn!("status not queued: {e}");
             }
@@ -165,7 +167,12 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
             let stats = worker.worker.stop();
             println!(
                 "perception: {} frames, {} detections ({} without position), {} tiles run, {} skipped, {} video errors",
-                stats.frames, stats.detections, stats.unlocated, stats.tiles_run, stats.tiles_skipped, stats.video_errors
+                stats.frames,
+                stats.detections,
+                stats.unlocated,
+                stats.tiles_run,
+                stats.tiles_skipped,
+                stats.video_errors
             );
         }
         if let Some(p) = publisher {
@@ -243,10 +250,18 @@ fn start_perception(
         .with_context(|| format!("loading the detector {}", model.display()))?;
     let tiling = TilingConfig {
         threads: cfg.detect.threads.max(1),
-        skip_unchanged: if cfg.detect.skip_unchanged { TilingConfig::default().skip_unchanged } else { None },
+        skip_unchanged: if cfg.detect.skip_unchanged {
+            TilingConfig::default().skip_unchanged
+        } else {
+            None
+        },
         ..TilingConfig::default()
     };
-    let perception = Perception::new(drone.clone(), FrameDetector::new(detector, tiling), cfg.perception.clone());
+    let perception = Perception::new(
+        drone.clone(),
+        FrameDetector::new(detector, tiling),
+        cfg.perception.clone(),
+    );
     let index = u16::from(cfg.vehicle.saturating_sub(1));
     let mut video = VideoConfig::for_vehicle(cfg.video.rtp_host.clone(), index);
     if let Some(port) = cfg.video.rtp_port {
@@ -271,7 +286,10 @@ fn start_perception(
         }
         None => None,
     };
-    println!("video: {source} → RTP {}:{}; detection at {:?} fps", video.rtp_host, video.rtp_port, video.detection_fps);
+    println!(
+        "video: {source} → RTP {}:{}; detection at {:?} fps",
+        video.rtp_host, video.rtp_port, video.detection_fps
+    );
     let state = agent.shared.clone();
     let worker = PerceptionWorker::start(
         WorkerConfig {
