@@ -1,34 +1,11 @@
 //! The HTTP API's guard rails against a running station: tokens, roles, and clear errors for bad requests.
 
-use std::net::SocketAddr;
-
-use ground_station::broker::{BrokerConfig, ClientCredential, EmbeddedConfig, RoleKind};
 use ground_station::station::{Station, StationConfig};
 use ground_station::store::Role;
 use serde_json::{Value, json};
 
 fn config(dir: &std::path::Path) -> StationConfig {
-    let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
-    StationConfig {
-        http: loopback(0),
-        mavlink_listen: loopback(0),
-        allow_unsigned: true,
-        mqtt: BrokerConfig::Embedded {
-            config: EmbeddedConfig {
-                listen: loopback(0),
-                clients: vec![ClientCredential {
-                    role: RoleKind::Station,
-                    username: "station".into(),
-                    password: "station-test-password".into(),
-                }],
-                ..EmbeddedConfig::default()
-            },
-            station_username: "station".into(),
-        },
-        database: None,
-        data_dir: dir.to_path_buf(),
-        ..StationConfig::default()
-    }
+    StationConfig::on_loopback(dir, "station-test-password", vec![])
 }
 
 struct Client {

@@ -7,7 +7,7 @@
 mod fleet_support;
 
 use std::io::{BufRead, BufReader};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use contracts::mqtt::{DroneId, SCHEMA, SnapshotMeta, Track, TrackState, TrackUpd
 use drone_agent::publish::{Durability, Publisher, PublisherConfig};
 use fleet_support::{EXAMPLE_PORT, ready, start_sim};
 use geo::InteriorPoint;
-use ground_station::broker::{BrokerConfig, ClientCredential, EmbeddedConfig};
+use ground_station::broker::ClientCredential;
 use ground_station::station::{Station, StationConfig};
 use ground_station::store::Role;
 use mission::scenario::PortScenario;
@@ -33,26 +33,13 @@ fn now_ms() -> u64 {
 
 /// A station on loopback ports with an embedded broker that knows drone `d1`, unsigned air links.
 fn config(data_dir: &std::path::Path, dial: Vec<SocketAddr>) -> StationConfig {
-    let any = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
     StationConfig {
-        http: any,
-        mavlink_listen: any,
         dial,
-        allow_unsigned: true,
-        mqtt: BrokerConfig::Embedded {
-            config: EmbeddedConfig {
-                listen: any,
-                clients: vec![
-                    ClientCredential::station("station", "pw-station"),
-                    ClientCredential::drone(&DroneId::new("d1").expect("id"), "pw-d1"),
-                ],
-                ..EmbeddedConfig::default()
-            },
-            station_username: "station".into(),
-        },
-        database: None,
-        data_dir: data_dir.to_path_buf(),
-        ..StationConfig::default()
+        ..StationConfig::on_loopback(
+            data_dir,
+            "pw-station",
+            vec![ClientCredential::drone(&DroneId::new("d1").expect("id"), "pw-d1")],
+        )
     }
 }
 

@@ -1,10 +1,8 @@
 //! The inspection loop through the station's HTTP API, in-process: tasks selected at start, packets by container and task, roles, an inspector's finding stored and completed, its training label, bad input, and tasks that survive a restart without duplicates.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ground_station::broker::{BrokerConfig, ClientCredential, EmbeddedConfig};
 use ground_station::station::{Station, StationConfig};
 use ground_station::store::{AlertRaise, DetectionRecord, Role, Severity, SnapshotRecord};
 use mission::geodesy::{LatLon, destination};
@@ -40,22 +38,9 @@ fn runtime() -> Runtime {
 /// The station on ephemeral loopback ports, unsigned MAVLink, embedded broker with a station
 /// client, the given database (None: in memory), files under `data_dir`.
 fn start(rt: &Runtime, data_dir: &Path, database: Option<PathBuf>) -> Station {
-    let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
     let config = StationConfig {
-        http: loopback(0),
-        mavlink_listen: loopback(0),
-        allow_unsigned: true,
-        mqtt: BrokerConfig::Embedded {
-            config: EmbeddedConfig {
-                listen: loopback(0),
-                clients: vec![ClientCredential::station("station", "station-secret")],
-                ..EmbeddedConfig::default()
-            },
-            station_username: "station".into(),
-        },
         database,
-        data_dir: data_dir.to_path_buf(),
-        ..StationConfig::default()
+        ..StationConfig::on_loopback(data_dir, "station-secret", vec![])
     };
     rt.block_on(Station::start(config, None)).expect("the station starts")
 }

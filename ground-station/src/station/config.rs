@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use serde::Deserialize;
 
 use crate::alerts::AlertConfig;
-use crate::broker::{BrokerConfig, EmbeddedConfig};
+use crate::broker::{BrokerConfig, ClientCredential, EmbeddedConfig};
 use crate::inspection::InspectionConfig;
 use crate::store::Role;
 use crate::video::VideoBridge;
@@ -88,6 +88,33 @@ impl VideoSection {
         VideoBridge::start_on(self.listen, &feeds, crate::video::DecodeSettings::default())
             .map(Some)
             .map_err(|e| e.to_string())
+    }
+}
+
+impl StationConfig {
+    /// A station on ephemeral loopback ports with unsigned MAVLink (a bench), an embedded
+    /// broker whose clients are the station (`station`, with `station_password`) and `clients`,
+    /// the database in memory and files under `data_dir`: what tests and demos start.
+    pub fn on_loopback(data_dir: impl Into<PathBuf>, station_password: &str, clients: Vec<ClientCredential>) -> Self {
+        let loopback = SocketAddr::from(([127, 0, 0, 1], 0));
+        let mut all = vec![ClientCredential::station("station", station_password)];
+        all.extend(clients);
+        Self {
+            http: loopback,
+            mavlink_listen: loopback,
+            allow_unsigned: true,
+            mqtt: BrokerConfig::Embedded {
+                config: EmbeddedConfig {
+                    listen: loopback,
+                    clients: all,
+                    ..EmbeddedConfig::default()
+                },
+                station_username: "station".into(),
+            },
+            database: None,
+            data_dir: data_dir.into(),
+            ..Self::default()
+        }
     }
 }
 

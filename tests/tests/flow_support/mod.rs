@@ -10,7 +10,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use contracts::mqtt::DroneId;
 use drone_agent::perception::FrameOutput;
 use drone_agent::publish::{Publisher, PublisherConfig, PublisherStats};
-use ground_station::broker::{BrokerConfig, ClientCredential, EmbeddedConfig};
+use ground_station::broker::ClientCredential;
 use ground_station::station::{Station, StationConfig};
 use serde_json::Value;
 use tokio::runtime::Runtime;
@@ -28,27 +28,12 @@ pub fn now_ms() -> u64 {
 /// The station on ephemeral loopback ports, unsigned MAVLink, embedded broker with the station
 /// and drone1 as clients, database in memory, flight logs and reports under `data_dir`.
 pub fn start_station(rt: &Runtime, data_dir: &Path) -> Station {
-    let loopback = |port| SocketAddr::from(([127, 0, 0, 1], port));
     let drone = DroneId::new(DRONE).expect("drone id");
-    let config = StationConfig {
-        http: loopback(0),
-        mavlink_listen: loopback(0),
-        allow_unsigned: true,
-        mqtt: BrokerConfig::Embedded {
-            config: EmbeddedConfig {
-                listen: loopback(0),
-                clients: vec![
-                    ClientCredential::station("station", "station-secret"),
-                    ClientCredential::drone(&drone, DRONE_PASSWORD),
-                ],
-                ..EmbeddedConfig::default()
-            },
-            station_username: "station".into(),
-        },
-        database: None,
-        data_dir: data_dir.to_path_buf(),
-        ..StationConfig::default()
-    };
+    let config = StationConfig::on_loopback(
+        data_dir,
+        "station-secret",
+        vec![ClientCredential::drone(&drone, DRONE_PASSWORD)],
+    );
     rt.block_on(Station::start(config, None)).expect("the station starts")
 }
 
