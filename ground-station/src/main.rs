@@ -35,7 +35,9 @@ enum Command {
 fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rumqttd=warn".into()),
+            // rumqttd logs every client disconnect (and the gate's start-up probe) as an
+            // error; the gate logs connections and refusals itself. RUST_LOG brings it back.
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,rumqttd=off".into()),
         )
         .with_writer(std::io::stderr)
         .init();
