@@ -254,12 +254,15 @@ fn seed_users(store: &Store, users: &[UserSeed]) -> Result<Vec<IssuedToken>, Sta
     Ok(issued)
 }
 
-/// Where a flight's files go.
-pub(crate) fn flight_paths(data_dir: &std::path::Path, flight_id: i64) -> (PathBuf, PathBuf) {
-    (
-        data_dir.join("flights").join(format!("flight-{flight_id}.tlog")),
-        data_dir.join("reports").join(format!("flight-{flight_id}.html")),
-    )
+/// A flight's `.tlog`: named before the flight is stored (the store cannot add it later), so
+/// by vehicle and start time; one flight per vehicle at a time keeps it unique.
+pub(crate) fn tlog_path(data_dir: &std::path::Path, vehicle: &str, started_ms: i64) -> PathBuf {
+    data_dir.join("flights").join(format!("{vehicle}-{started_ms}.tlog"))
+}
+
+/// A flight's report page.
+pub(crate) fn report_path(data_dir: &std::path::Path, flight_id: i64) -> PathBuf {
+    data_dir.join("reports").join(format!("flight-{flight_id}.html"))
 }
 
 /// Events the console needs, for tests and the binary's log.

@@ -263,11 +263,7 @@ fn start_flight(
     mission_id: Option<i64>,
 ) -> Option<i64> {
     let started_ms = now_ms() as i64;
-    // Named before the flight is stored (the store has no way to add it later), so that the
-    // flight record says where its log is: one flight per vehicle at a time, so unique.
-    let tlog_path = data_dir
-        .join("flights")
-        .join(format!("{}-{started_ms}.tlog", vehicle_name(sysid)));
+    let tlog_path = super::tlog_path(data_dir, &vehicle_name(sysid), started_ms);
     let id = with_store(store, "starting a flight", |s| {
         s.start_flight(
             &vehicle_name(sysid),
@@ -344,7 +340,7 @@ fn finish_flight(store: &Mutex<Store>, api: &ApiState, data_dir: &std::path::Pat
     input.ended_ms = Some(to);
     match build_report(&input) {
         Ok(report) => {
-            let (_, html_path) = super::flight_paths(data_dir, flight.id);
+            let html_path = super::report_path(data_dir, flight.id);
             if let Err(e) = std::fs::write(&html_path, report.html()) {
                 tracing::error!("flight {}: writing the report: {e}", flight.id);
             }
