@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ground_station::station::{Station, StationConfig};
 use ground_station::store::Role;
@@ -57,19 +57,12 @@ fn load(path: Option<&std::path::Path>) -> Result<StationConfig> {
 
 /// The MAVLink key from STATION_SIGNING_KEY or `signing_key_file`; None only when allowed.
 fn signing_key(config: &StationConfig) -> Result<Option<SigningKey>> {
-    let hex = match (std::env::var("STATION_SIGNING_KEY"), &config.signing_key_file) {
-        (Ok(hex), _) => hex,
-        (Err(_), Some(path)) => {
-            std::fs::read_to_string(path).with_context(|| format!("reading the signing key {}", path.display()))?
-        }
-        (Err(_), None) if config.allow_unsigned => return Ok(None),
-        (Err(_), None) => bail!(
-            "air links must be signed: set STATION_SIGNING_KEY or signing_key_file (or allow_unsigned = true on a bench)"
-        ),
-    };
-    Ok(Some(
-        SigningKey::from_hex(hex.trim()).context("the MAVLink signing key")?,
-    ))
+    Ok(SigningKey::from_env_or_file(
+        "STATION_SIGNING_KEY",
+        config.signing_key_file.as_deref(),
+        "signing_key_file",
+        config.allow_unsigned,
+    )?)
 }
 
 fn run(cli: Cli) -> Result<()> {

@@ -47,6 +47,58 @@ impl SigningKey {
     }
 }
 
+/// Why no signing key could be had for links that cross the air.
+#[derive(Debug, Error)]
+pub enum KeySourceError {
+    #[error(
+        "links that cross the air must be signed: set {env_var} or {file_setting} (or allow_unsigned = true on a bench)"
+    )]
+    Missing {
+        env_var: &'static str,
+        file_setting: &'static str,
+    },
+    #[error("reading the signing key {path}: {source}")]
+    Unreadable {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the signing key from {from}: {source}")]
+    Bad {
+        from: String,
+        #[source]
+        source: BadKey,
+    },
+}
+
+impl SigningKey {
+    /// The key for air links, as every binary takes it: the environment variable `env_var`
+    /// first, else the file named by the configuration (`file_setting` names that setting in
+    /// the error), else none only when `allow_unsigned` says the links may go unsigned.
+    pub fn from_env_or_file(
+        env_var: &'static str,
+        file: Option<&std::path::Path>,
+        file_setting: &'static str,
+        allow_unsigned: bool,
+    ) -> Result<Option<SigningKey>, KeySourceError> {
+        let (hex, from) = match (std::env::var(env_var), file) {
+            (Ok(hex), _) => (hex, env_var.to_string()),
+            (Err(_), Some(path)) => {
+                let hex = std::fs::read_to_string(path).map_err(|source| KeySourceError::Unreadable {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                (hex, path.display().to_string())
+            }
+            (Err(_), None) if allow_unsigned => return Ok(None),
+            (Err(_), None) => return Err(KeySourceError::Missing { env_var, file_setting }),
+        };
+        SigningKey::from_hex(&hex)
+            .map(Some)
+            .map_err(|source| KeySourceError::Bad { from, source })
+    }
+}
+
 impl std::fmt::Debug for SigningKey {
     // Never print the secret.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

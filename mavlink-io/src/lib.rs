@@ -5,4 +5,4 @@
 
 pub mod codec;
 
-pub use codec::{BadKey, Codec, CodecStats, Decoded, RejectReason, Rejected, SigningKey};
+pub use codec::{BadKey, Codec, CodecStats, Decoded, KeySourceError, RejectReason, Rejected, SigningKey};

@@ -279,3 +279,36 @@ fn keys_are_read_from_64_hex_digits() {
         assert_eq!(SigningKey::from_hex(bad), Err(BadKey), "{bad:?}");
     }
 }
+
+#[test]
+fn the_air_link_key_comes_from_a_file_or_is_required_unless_allowed() {
+    // An environment variable nobody sets, so that only the file and the policy decide.
+    const UNSET: &str = "PORTOPS_TEST_SIGNING_KEY_NEVER_SET";
+    let dir = std::env::temp_dir().join(format!("mavlink-io-key-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("good.key");
+    std::fs::write(&good, format!("{}\n", "07".repeat(32))).unwrap();
+    let key = SigningKey::from_env_or_file(UNSET, Some(&good), "signing_key_file", false)
+        .unwrap()
+        .expect("a key");
+    assert_eq!(key.secret, KEY);
+
+    let missing = SigningKey::from_env_or_file(UNSET, None, "signing_key_file", false).unwrap_err();
+    let text = missing.to_string();
+    assert!(text.contains(UNSET) && text.contains("signing_key_file"), "{text}");
+    assert!(
+        SigningKey::from_env_or_file(UNSET, None, "signing_key_file", true)
+            .unwrap()
+            .is_none()
+    );
+
+    let bad = dir.join("bad.key");
+    std::fs::write(&bad, "not hex").unwrap();
+    let err = SigningKey::from_env_or_file(UNSET, Some(&bad), "signing_key_file", true).unwrap_err();
+    assert!(matches!(err, KeySourceError::Bad { .. }), "{err}");
+    assert!(err.to_string().contains("bad.key"), "{err}");
+    let absent = dir.join("absent.key");
+    let err = SigningKey::from_env_or_file(UNSET, Some(&absent), "signing_key_file", true).unwrap_err();
+    assert!(matches!(err, KeySourceError::Unreadable { .. }), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

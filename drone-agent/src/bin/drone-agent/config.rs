@@ -145,18 +145,12 @@ impl AgentConfig {
     /// The signing key from AGENT_SIGNING_KEY or `signing_key_file`; None only when
     /// `allow_unsigned` says the links may go unsigned.
     pub fn signing_key(&self) -> Result<Option<SigningKey>> {
-        let hex = match (std::env::var("AGENT_SIGNING_KEY"), &self.signing_key_file) {
-            (Ok(hex), _) => hex,
-            (Err(_), Some(path)) => {
-                std::fs::read_to_string(path).with_context(|| format!("reading the signing key {}", path.display()))?
-            }
-            (Err(_), None) if self.allow_unsigned => return Ok(None),
-            (Err(_), None) => bail!(
-                "ground-station links cross the air and must be signed: set AGENT_SIGNING_KEY or signing_key_file \
-                 (or allow_unsigned = true on a bench)"
-            ),
-        };
-        Ok(Some(SigningKey::from_hex(&hex)?))
+        Ok(SigningKey::from_env_or_file(
+            "AGENT_SIGNING_KEY",
+            self.signing_key_file.as_deref(),
+            "signing_key_file",
+            self.allow_unsigned,
+        )?)
     }
 
     pub fn mqtt_password(&self) -> Result<String> {
