@@ -27,9 +27,7 @@ const PROBE: &str = "import os, sys; import playwright.sync_api; \
     sys.exit(0 if os.path.exists(path) else f'no Chromium at {path} (apt-get install chromium)')";
 const WHOLE_RUN: Duration = Duration::from_secs(240);
 
-fn now_ms() -> u64 {
-    ground_station::api::now_ms()
-}
+use ground_station::api::now_ms;
 
 /// A station on loopback ports with an embedded broker that knows drone `d1`, unsigned air links.
 fn config(data_dir: &std::path::Path, dial: Vec<SocketAddr>) -> StationConfig {

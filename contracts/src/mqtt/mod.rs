@@ -76,6 +76,14 @@ fn valid_id(s: &str) -> bool {
     !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// Now, in Unix milliseconds: the unit of every time field of the payloads (0 if the clock
+/// reads before 1970).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
 /// A checked identifier that is also a topic level: 1..=64 characters of `[A-Za-z0-9_-]`,
 /// refused with [`TopicError::BadId`] otherwise, and (de)serialised as a plain string.
 macro_rules! topic_id {

@@ -5,10 +5,11 @@
 //! channel is bounded and blocking: if the publisher falls behind, detection waits (the
 //! pipeline's leaky queue drops frames upstream) rather than a message being dropped.
 
+use contracts::mqtt::now_ms;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 
@@ -102,12 +103,6 @@ fn record(stats: &Mutex<WorkerStats>, f: impl FnOnce(&mut WorkerStats)) {
     if let Ok(mut s) = stats.lock() {
         f(&mut s);
     }
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// Sleeps up to `total` in short steps; false when asked to stop meanwhile.

@@ -7,8 +7,9 @@
 //! `window` are in flight; PUBACK deletes it; a lost connection is retried every
 //! `reconnect_delay` and the outbox replayed in order.
 
+use contracts::mqtt::now_ms;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use contracts::mqtt::{DroneId, Message, Presence, Qos, SCHEMA, SnapshotMeta, Topic};
 use rumqttc::{AsyncClient, ConnectReturnCode, Event, EventLoop, LastWill, MqttOptions, Outgoing, Packet};
@@ -99,12 +100,6 @@ pub struct Publisher {
     tx: mpsc::Sender<Command>,
     stats: watch::Receiver<PublisherStats>,
     task: tokio::task::JoinHandle<()>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn qos(q: Qos) -> rumqttc::QoS {

@@ -15,7 +15,6 @@ mod watch;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -66,11 +65,8 @@ pub struct ApiState {
     pub inspection: Arc<crate::inspection::InspectionDesk>,
 }
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+/// Unix milliseconds, as the contract stamps every message.
+pub use contracts::mqtt::now_ms;
 
 impl ApiState {
     /// Runs `f` on the store off the async threads.

@@ -3,8 +3,9 @@
 //! Acknowledgements are manual: a message is PUBACKed only once its event is in the channel,
 //! so a station that stops before handing it on gets it again from its persistent session.
 
+use contracts::mqtt::now_ms;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use contracts::mqtt::filters;
 use rumqttc::{AsyncClient, Event, EventLoop, MqttOptions, Packet, QoS, SubscribeReasonCode};
@@ -57,12 +58,6 @@ pub struct Ingest {
     link: watch::Receiver<LinkState>,
     stop: watch::Sender<bool>,
     task: JoinHandle<()>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 fn lock(core: &Mutex<IngestCore>) -> MutexGuard<'_, IngestCore> {

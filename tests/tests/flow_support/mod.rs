@@ -5,7 +5,7 @@ pub mod drone;
 
 use std::net::SocketAddr;
 use std::path::Path;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use contracts::mqtt::DroneId;
 use drone_agent::perception::FrameOutput;
@@ -19,11 +19,7 @@ use tokio::sync::mpsc;
 pub const DRONE: &str = "drone1";
 const DRONE_PASSWORD: &str = "drone1-secret";
 
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
+pub use contracts::mqtt::now_ms;
 
 /// The station on ephemeral loopback ports, unsigned MAVLink, embedded broker with the station
 /// and drone1 as clients, database in memory, flight logs and reports under `data_dir`.

@@ -3,6 +3,7 @@
 
 mod config;
 
+use contracts::mqtt::now_ms;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -188,13 +189,6 @@ fn run_agent(cfg: AgentConfig, duration: Option<f64>) -> Result<()> {
         stats.gcs_codecs.iter().map(|c| c.rejected()).collect::<Vec<_>>()
     );
     Ok(())
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
 }
 
 /// The drone's status from the router's view of the vehicle; None before the first position.
