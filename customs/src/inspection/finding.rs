@@ -132,6 +132,10 @@ pub struct Finding {
     pub discrepancies: Vec<Discrepancy>,
     pub photos: Vec<PhotoRef>,
     pub notes: String,
+    /// The recording device's own id for this finding, so that a retried upload (an offline
+    /// queue that never saw the answer) is recognised instead of refused or stored twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_ref: Option<String>,
 }
 
 /// The label a finding gives for retraining, in the declarations dataset's convention:
@@ -178,6 +182,7 @@ impl Finding {
             discrepancies: Vec::new(),
             photos: Vec::new(),
             notes: String::new(),
+            client_ref: None,
         }
     }
 
