@@ -1,101 +1,14 @@
-//! The inspection loop through the station's HTTP API, in-process: tasks selected at start, packets by container and task, roles, an inspector's finding stored and completed, its training label, bad input, and tasks that survive a restart without duplicates.
+//! The inspection loop through the station's HTTP API, in-process: tasks selected at start, packets by container and task, roles, an inspector's finding stored and completed (a resend recognised, another finding refused), its training label, bad input, and tasks that survive a restart without duplicates.
 
-use std::path::{Path, PathBuf};
-use std::time::Duration;
+mod api_support;
 
-use ground_station::station::{Station, StationConfig};
+use std::path::Path;
+
+use api_support::{Client, Scratch, message, runtime, start};
+use ground_station::station::Station;
 use ground_station::store::{AlertRaise, DetectionRecord, Role, Severity, SnapshotRecord};
 use mission::geodesy::{LatLon, destination};
 use serde_json::{Value, json};
-use tokio::runtime::Runtime;
-
-/// A scratch folder removed at the end.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("inspection-api-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("scratch folder");
-        Scratch(dir)
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn runtime() -> Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime")
-}
-
-/// The station on ephemeral loopback ports, unsigned MAVLink, embedded broker with a station
-/// client, the given database (None: in memory), files under `data_dir`.
-fn start(rt: &Runtime, data_dir: &Path, database: Option<PathBuf>) -> Station {
-    let config = StationConfig {
-        database,
-        ..StationConfig::on_loopback(data_dir, "station-secret", vec![])
-    };
-    rt.block_on(Station::start(config, None)).expect("the station starts")
-}
-
-/// One user of the API.
-struct Client {
-    base: String,
-    token: String,
-    http: ureq::Agent,
-}
-
-impl Client {
-    fn new(station: &Station, role: Role) -> Client {
-        Client {
-            base: format!("http://{}", station.http_addr),
-            token: station.token_for(role).expect("a seeded user of that role").to_string(),
-            http: ureq::Agent::config_builder()
-                .http_status_as_error(false)
-                .timeout_global(Some(Duration::from_secs(120)))
-                .build()
-                .into(),
-        }
-    }
-
-    fn get_text(&self, path: &str) -> (u16, String) {
-        let mut r = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Authorization", format!("Bearer {}", self.token))
-            .call()
-            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
-        (r.status().as_u16(), r.body_mut().read_to_string().unwrap_or_default())
-    }
-
-    fn get(&self, path: &str) -> (u16, Value) {
-        let (status, text) = self.get_text(path);
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-
-    fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let mut r = self
-            .http
-            .post(format!("{}{path}", self.base))
-            .header("Authorization", format!("Bearer {}", self.token))
-            .send_json(body)
-            .unwrap_or_else(|e| panic!("POST {path}: {e}"));
-        let status = r.status().as_u16();
-        let text = r.body_mut().read_to_string().unwrap_or_default();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-    }
-}
-
-fn message(body: &Value) -> &str {
-    body["message"].as_str().unwrap_or_default()
-}
 
 /// Answers to every required checklist item of a packet, all "in order".
 fn answers(packet: &Value) -> Vec<Value> {
@@ -201,7 +114,7 @@ fn trainer_reads(path: &Path, jsonl: &str) {
 #[test]
 fn the_inspection_loop_over_http() {
     let rt = runtime();
-    let scratch = Scratch::new("loop");
+    let scratch = Scratch::new("inspection-loop");
     let station = start(&rt, &scratch.0, None);
     let officer = Client::new(&station, Role::Officer);
     let inspector = Client::new(&station, Role::Inspector);
@@ -367,7 +280,8 @@ fn the_inspection_loop_over_http() {
             "text": "40 cartons of cigarettes behind the laptops"
         }],
         "photos": [],
-        "notes": "false front row of cartons"
+        "notes": "false front row of cartons",
+        "client_ref": "headset-7/finding-1"
     });
     let findings = format!("/api/v1/inspections/tasks/{id}/findings");
 
@@ -414,6 +328,7 @@ fn the_inspection_loop_over_http() {
     // The finding: stored, audited, the task completed, labelled fraud 1 / critical 2.
     let (status, recorded) = inspector.post(&findings, &finding);
     assert_eq!(status, 201, "{recorded}");
+    assert_eq!(recorded["duplicate"], false, "{recorded}");
     assert_eq!(recorded["task"]["status"], "completed");
     assert_eq!(
         (
@@ -448,8 +363,42 @@ fn the_inspection_loop_over_http() {
         "{completed}"
     );
     assert_eq!(officer.get("/api/v1/inspections/tasks?status=done").0, 400);
-    let (status, body) = inspector.post(&findings, &finding);
+
+    // The headset's offline queue resends the finding it never saw answered: the earlier
+    // record comes back (200, duplicate), nothing is stored twice.
+    let (status, resent) = inspector.post(&findings, &finding);
+    assert_eq!(status, 200, "a resend is recognised: {resent}");
+    assert_eq!(resent["duplicate"], true, "{resent}");
+    assert_eq!(resent["finding_id"].as_i64(), Some(finding_id));
+    assert_eq!(resent["label"], recorded["label"]);
+    assert_eq!(resent["task"]["status"], "completed");
+    assert_eq!(
+        station
+            .store
+            .lock()
+            .expect("store")
+            .findings(id)
+            .expect("findings")
+            .len(),
+        1
+    );
+    // A different finding, or the same one without its device id, is a second finding.
+    let mut other = finding.clone();
+    other["client_ref"] = json!("headset-7/finding-2");
+    other["notes"] = json!("second look");
+    let (status, body) = inspector.post(&findings, &other);
     assert_eq!(status, 409, "a completed task takes no second finding: {body}");
+    let mut anonymous = finding.clone();
+    anonymous.as_object_mut().expect("object").remove("client_ref");
+    assert_eq!(inspector.post(&findings, &anonymous).0, 409);
+    let mut blank = finding.clone();
+    blank["client_ref"] = json!("  ");
+    let (status, body) = inspector.post(&findings, &blank);
+    assert_eq!(
+        (status, message(&body).starts_with("client_ref")),
+        (400, true),
+        "{body}"
+    );
 
     // The label lines: the trainer's --findings format, joined with the declaration row.
     let (status, text) = officer.get_text("/api/v1/inspections/labels");
@@ -490,7 +439,7 @@ fn the_inspection_loop_over_http() {
 #[test]
 fn selected_tasks_survive_a_restart_without_duplicates() {
     let rt = runtime();
-    let scratch = Scratch::new("restart");
+    let scratch = Scratch::new("inspection-restart");
     let db = scratch.0.join("station.db");
     let first = start(&rt, &scratch.0, Some(db.clone()));
     let (status, before) = Client::new(&first, Role::Officer).get("/api/v1/inspections/tasks");

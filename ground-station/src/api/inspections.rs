@@ -207,8 +207,11 @@ pub async fn task_packet(
 }
 
 /// Records the assigned inspector's finding: checked against the task's checklist (a problem
-/// is a 400 naming the item), stored, audited; the task is completed. Answers with its label.
-#[utoipa::path(post, path = "/api/v1/inspections/tasks/{id}/findings", params(("id" = i64, Path)), request_body = Object, responses((status = 201, body = Object), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
+/// is a 400 naming the item), stored, audited; the task is completed. Answers with its label
+/// (201, `"duplicate": false`). A resend with a `client_ref` this inspector already recorded
+/// on the task answers the earlier record (200, `"duplicate": true`); any other finding on a
+/// completed task is a 409.
+#[utoipa::path(post, path = "/api/v1/inspections/tasks/{id}/findings", params(("id" = i64, Path)), request_body = Object, responses((status = 201, body = Object), (status = 200, description = "a resend: the earlier record", body = Object), (status = 400, body = super::error::ErrorBody), (status = 404, body = super::error::ErrorBody), (status = 409, body = super::error::ErrorBody)))]
 pub async fn record_finding(
     caller: Caller,
     State(state): State<Arc<ApiState>>,
@@ -230,6 +233,7 @@ pub async fn record_finding(
             "container": r.task.container_number,
             "fraud": r.label.fraud,
             "critical_fraud": r.label.critical_fraud,
+            "duplicate": r.duplicate,
         }),
         Err(e) => json!({ "ok": false, "error": e.to_string() }),
     };
@@ -237,8 +241,13 @@ pub async fn record_finding(
         .audit(&caller, "inspection.finding", format!("inspection_task/{id}"), details)
         .await;
     let recorded = result?;
+    let status = if recorded.duplicate {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
     let body = serde_json::to_value(recorded).map_err(|e| ApiError::Internal(e.to_string()))?;
-    Ok((StatusCode::CREATED, Json(body)))
+    Ok((status, Json(body)))
 }
 
 /// Every finding as JSON lines in the risk trainer's `--findings` format, one per finding and

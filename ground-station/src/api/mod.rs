@@ -11,6 +11,7 @@ pub mod error;
 mod inspections;
 mod live;
 mod missions;
+mod training;
 mod watch;
 
 use std::collections::HashMap;
@@ -105,7 +106,7 @@ impl ApiState {
 #[openapi(
     info(
         title = "Port field operations — ground station API",
-        description = "Fleet, missions, detections, alerts, flights, reports and customs inspections. Bearer tokens; roles officer, inspector, trainee, admin."
+        description = "Fleet, missions, detections, alerts, flights, reports, customs inspections and training results. Bearer tokens; roles officer, inspector, trainee, admin."
     ),
     paths(
         missions::me,
@@ -131,6 +132,8 @@ impl ApiState {
         inspections::record_finding,
         inspections::labels,
         inspections::selection,
+        training::record_result,
+        training::results,
     ),
     components(schemas(error::ErrorBody, missions::LaunchRequest, watch::AckRequest, inspections::AssignRequest)),
     modifiers(&BearerAuth),
@@ -184,6 +187,10 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/v1/inspections/packet", get(inspections::packet))
         .route("/api/v1/inspections/labels", get(inspections::labels))
         .route("/api/v1/risk/selection", get(inspections::selection))
+        .route(
+            "/api/v1/training/results",
+            get(training::results).post(training::record_result),
+        )
         .merge(console::routes())
         .with_state(state)
 }

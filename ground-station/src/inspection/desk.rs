@@ -63,6 +63,9 @@ pub struct RecordedFinding {
     pub finding_id: i64,
     pub task: InspectionTask,
     pub label: FindingLabel,
+    /// A resend of a finding already recorded (same `client_ref`, same inspector): this is the
+    /// earlier record, and nothing was written.
+    pub duplicate: bool,
 }
 
 /// The port's customs data with the risk model and the rules' settings.
@@ -264,7 +267,9 @@ impl InspectionDesk {
     }
 
     /// Checks a finding against its task (ids, container, inspector, the packet's checklist),
-    /// stores it and completes the task. Only the assigned inspector records.
+    /// stores it and completes the task. Only the assigned inspector records. A finding whose
+    /// `client_ref` this inspector already recorded on the task is a resend (an offline queue
+    /// that never saw the answer): the earlier record is returned, marked `duplicate`.
     pub fn record_finding(
         &self,
         store: &Store,
@@ -309,6 +314,16 @@ impl InspectionDesk {
         if finding.time == 0 {
             finding.time = now.max(0) as u64;
         }
+        if let Some(client_ref) = &finding.client_ref {
+            let client_ref = client_ref.trim();
+            if client_ref.is_empty() {
+                return bad(
+                    "client_ref",
+                    "empty: leave it out, or give the device's id for this finding".into(),
+                );
+            }
+            finding.client_ref = Some(client_ref.to_string());
+        }
         let packet = stored_packet(&task)?;
         let problems = finding.check(&packet.checklist);
         if !problems.is_empty() {
@@ -320,6 +335,22 @@ impl InspectionDesk {
                     list.join("; ")
                 ),
             );
+        }
+        if let Some(client_ref) = &finding.client_ref
+            && let Some(earlier) = store.finding_by_client_ref(task_id, inspector, client_ref)?
+        {
+            let stored: Finding = serde_json::from_value(earlier.finding).map_err(|e| {
+                DeskError::Internal(format!(
+                    "finding {} of task {task_id}: its stored finding is unreadable: {e}",
+                    earlier.id
+                ))
+            })?;
+            return Ok(RecordedFinding {
+                finding_id: earlier.id,
+                task,
+                label: stored.label(),
+                duplicate: true,
+            });
         }
         let mut domain = domain_task(&task)?;
         if domain.status == TaskStatus::Open {
@@ -338,6 +369,7 @@ impl InspectionDesk {
             finding_id,
             task: self.task(store, task_id)?,
             label: finding.label(),
+            duplicate: false,
         })
     }
 

@@ -115,37 +115,49 @@ impl Store {
 
     /// A task's findings, oldest first.
     pub fn findings(&self, task_id: i64) -> Result<Vec<Finding>> {
-        let mut stmt = self
-            .conn
-            .prepare_cached(
-                "SELECT id, task_id, inspector, finding_json, time FROM findings WHERE task_id = ?1 ORDER BY time, id",
-            )
-            .ctx("reading findings")?;
+        let sql = format!("SELECT {FINDING_COLUMNS} FROM findings WHERE task_id = ?1 ORDER BY time, id");
+        let mut stmt = self.conn.prepare_cached(&sql).ctx("reading findings")?;
         let raws = stmt
-            .query_map([task_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get(4)?,
-                ))
-            })
+            .query_map([task_id], raw_finding)
             .ctx("reading findings")?
             .collect::<rusqlite::Result<Vec<_>>>()
             .ctx("reading findings")?;
-        raws.into_iter()
-            .map(|(id, task_id, inspector, json, time)| {
-                Ok(Finding {
-                    id,
-                    task_id,
-                    inspector,
-                    finding: from_json("findings", id, "finding_json", &json)?,
-                    time,
-                })
-            })
-            .collect()
+        raws.into_iter().map(decode_finding).collect()
     }
+
+    /// The finding `inspector` recorded on a task under the device's `client_ref` (its
+    /// `client_ref` field), if any: how a resent upload is recognised.
+    pub fn finding_by_client_ref(&self, task_id: i64, inspector: &str, client_ref: &str) -> Result<Option<Finding>> {
+        let sql = format!(
+            "SELECT {FINDING_COLUMNS} FROM findings \
+             WHERE task_id = ?1 AND inspector = ?2 AND json_extract(finding_json, '$.client_ref') = ?3 \
+             ORDER BY id LIMIT 1"
+        );
+        let raw = self
+            .conn
+            .query_row(&sql, params![task_id, inspector, client_ref], raw_finding)
+            .optional()
+            .ctx(format!("looking for finding {client_ref:?} of task {task_id}"))?;
+        raw.map(decode_finding).transpose()
+    }
+}
+
+const FINDING_COLUMNS: &str = "id, task_id, inspector, finding_json, time";
+
+type RawFinding = (i64, i64, String, String, i64);
+
+fn raw_finding(r: &Row<'_>) -> rusqlite::Result<RawFinding> {
+    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+}
+
+fn decode_finding((id, task_id, inspector, json, time): RawFinding) -> Result<Finding> {
+    Ok(Finding {
+        id,
+        task_id,
+        inspector,
+        finding: from_json("findings", id, "finding_json", &json)?,
+        time,
+    })
 }
 
 type RawTask = (i64, String, String, Option<String>, String, i64, i64);

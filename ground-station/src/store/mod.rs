@@ -1,4 +1,4 @@
-//! The station's embedded database (SQLite, WAL): missions, flights, telemetry, detections, alerts, users, audit.
+//! The station's embedded database (SQLite, WAL): missions, flights, telemetry, detections, alerts, users, audit, inspections, training results.
 //!
 //! **Sync API, by choice.** [`Store`] wraps one `rusqlite::Connection`; every call is a short
 //! blocking SQLite statement (microseconds to a few milliseconds). The async station calls it
@@ -21,6 +21,7 @@ mod flights;
 mod inspection;
 pub mod records;
 pub mod schema;
+mod training;
 
 use std::path::Path;
 
@@ -30,6 +31,7 @@ use thiserror::Error;
 pub use access::{TOKEN_PREFIX, token_hash};
 pub use downsample::Downsampler;
 pub use records::*;
+pub use training::{TrainingAdded, TrainingRecord};
 
 #[derive(Debug, Error)]
 pub enum StoreError {

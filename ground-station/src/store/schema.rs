@@ -8,7 +8,7 @@
 pub const APPLICATION_ID: i32 = 0x506f_4753;
 
 /// Migration `i` (0-based) takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// Times are Unix epoch milliseconds (UTC), positions WGS84 degrees, altitudes metres above home.
 const V1: &str = r#"
@@ -152,4 +152,22 @@ CREATE TABLE findings (
     time         INTEGER NOT NULL
 );
 CREATE INDEX findings_task ON findings(task_id);
+"#;
+
+/// VR training results (issue #7): one row per scored run, as the AR client reports it. A
+/// device resends a run it never saw acknowledged, so `(trainee, client_ref)` is unique.
+const V2: &str = r#"
+CREATE TABLE training_results (
+    id          INTEGER PRIMARY KEY,
+    trainee     TEXT NOT NULL,
+    client_ref  TEXT NOT NULL,            -- the device's id for the run
+    scenario_id TEXT NOT NULL,
+    level       INTEGER NOT NULL,
+    score       REAL NOT NULL,            -- 0-100
+    passed      INTEGER NOT NULL CHECK (passed IN (0, 1)),
+    time        INTEGER NOT NULL,         -- when the station received it
+    result_json TEXT NOT NULL,            -- customs::training::TrainingResult as JSON
+    UNIQUE (trainee, client_ref)
+);
+CREATE INDEX training_results_time ON training_results(time);
 "#;
