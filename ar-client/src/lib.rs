@@ -1,0 +1,26 @@
+//! The AR inspection and VR training client (issue #7).
+//!
+//! Pure cores, testable without a GPU or a socket: [`panels`] (what the inspector sees about a
+//! container), [`checklist`] (working through the examination and building the finding),
+//! [`outbox`] (findings and training results queued on disk until the station takes them),
+//! [`training`] (scenarios made from manifests, scoring, progression), [`scan`] (container
+//! number from a QR code on the door). Thin shells: [`station`] (the station's HTTP API) and
+//! [`render`] (Bevy: OpenXR when a runtime is present, a desktop window otherwise, off-screen
+//! PNG snapshots for tests).
+
+pub mod checklist;
+pub mod config;
+pub mod outbox;
+pub mod panels;
+pub mod render;
+pub mod scan;
+pub mod station;
+pub mod training;
+
+/// Unix milliseconds now (the contract's clock).
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,49 @@
+//! OpenXR: the plugin group with the session preferences (passthrough first, then additive, then
+//! opaque VR). Without a runtime, bevy_mod_openxr reports it and the app goes on in a window.
+
+use bevy::prelude::*;
+use bevy::render::pipelined_rendering::PipelinedRenderingPlugin;
+use bevy_mod_openxr::add_xr_plugins;
+use bevy_mod_openxr::exts::OxrExtensions;
+use bevy_mod_openxr::init::OxrInitPlugin;
+use bevy_mod_openxr::resources::OxrSessionConfig;
+use openxr::EnvironmentBlendMode;
+
+pub fn plugins(window: Window) -> bevy::app::PluginGroupBuilder {
+    let mut exts = OxrExtensions::default();
+    exts.enable_hand_tracking();
+    exts.enable_fb_passthrough();
+    add_xr_plugins(
+        // Pipelined rendering adds a frame of latency between head pose and picture.
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(window),
+                ..default()
+            })
+            .build()
+            .disable::<PipelinedRenderingPlugin>(),
+    )
+    .set(OxrInitPlugin { exts, ..default() })
+}
+
+pub fn configure(app: &mut App) {
+    app.insert_resource(OxrSessionConfig {
+        // AR passthrough where the headset blends, VR otherwise.
+        blend_mode_preference: vec![
+            EnvironmentBlendMode::ALPHA_BLEND,
+            EnvironmentBlendMode::ADDITIVE,
+            EnvironmentBlendMode::OPAQUE,
+        ],
+        ..default()
+    });
+    app.add_systems(Update, report_state);
+}
+
+/// Logs the session state as it changes, so the inspector knows whether the headset took over.
+fn report_state(state: Option<Res<bevy_mod_xr::session::XrState>>, mut last: Local<Option<String>>) {
+    let now = state.map(|s| format!("{:?}", *s)).unwrap_or_else(|| "no OpenXR".into());
+    if last.as_deref() != Some(now.as_str()) {
+        info!("OpenXR session: {now}");
+        *last = Some(now);
+    }
+}
