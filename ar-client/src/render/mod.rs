@@ -128,10 +128,25 @@ fn base_plugins(display: &Display) -> bevy::app::PluginGroupBuilder {
 
 /// Runs the app until the user closes it (or the off-screen snapshot is saved).
 pub fn run(scene: Scene, display: Display, options: RunOptions) -> Result<(), RenderError> {
+    let mut fallback = None;
+    let display = match display {
+        Display::Xr => match xr::runtime_available() {
+            Ok(()) => Display::Xr,
+            Err(why) => {
+                fallback = Some(why);
+                Display::Window
+            }
+        },
+        other => other,
+    };
     let mut app = App::new();
     app.add_plugins(base_plugins(&display));
     if display == Display::Xr {
         xr::configure(&mut app);
+    }
+    if let Some(why) = fallback {
+        // Logged once the log plugin is up.
+        app.add_systems(Startup, move || warn!("{why}: showing the desktop window instead"));
     }
     app.insert_resource(ClearColor(Color::srgb(0.62, 0.70, 0.78)));
     let target = match &display {

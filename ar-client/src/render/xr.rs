@@ -9,6 +9,19 @@ use bevy_mod_openxr::init::OxrInitPlugin;
 use bevy_mod_openxr::resources::OxrSessionConfig;
 use openxr::EnvironmentBlendMode;
 
+/// Whether an OpenXR runtime answers here: the loader loads and lists the runtime's
+/// extensions. Checked before the app is built, so that without one the inspector gets the
+/// ordinary desktop window (sized, opaque, pipelines ready) instead of the XR plugins' stand-in.
+pub fn runtime_available() -> Result<(), String> {
+    // SAFETY: loading the Khronos loader runs its initialisers; it is the documented way in and
+    // nothing else in the process has loaded another OpenXR loader.
+    let entry = unsafe { openxr::Entry::load() }.map_err(|e| format!("no OpenXR loader: {e}"))?;
+    entry
+        .enumerate_extensions()
+        .map(|_| ())
+        .map_err(|e| format!("no OpenXR runtime: {e}"))
+}
+
 pub fn plugins(window: Window) -> bevy::app::PluginGroupBuilder {
     let mut exts = OxrExtensions::default();
     exts.enable_hand_tracking();
