@@ -2,7 +2,7 @@
 //!
 //! Pure cores, testable without a GPU or a socket: [`panels`] (what the inspector sees about a
 //! container), [`checklist`] (working through the examination and building the finding),
-//! [`outbox`] (findings and training results queued on disk until the station takes them),
+//! [`door_keys`] (the inspector's keys as a state machine), [`outbox`] (findings and training results queued on disk until the station takes them),
 //! [`training`] (scenarios made from manifests, scoring, progression), [`scan`] (container
 //! number from a QR code on the door). Thin shells: [`station`] (the station's HTTP API) and
 //! [`render`] (Bevy: OpenXR when a runtime is present, a desktop window otherwise, off-screen
@@ -10,6 +10,7 @@
 
 pub mod checklist;
 pub mod config;
+pub mod door_keys;
 pub mod outbox;
 pub mod panels;
 pub mod render;

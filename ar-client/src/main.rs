@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use ar_client::checklist::ChecklistSession;
 use ar_client::config::ClientConfig;
 use ar_client::outbox::Outbox;
-use ar_client::render::{self, Display, InspectionScene, RunOptions, Scene, TrainingScene};
+use ar_client::render::{self, Display, EvidencePhoto, InspectionScene, RunOptions, Scene, TrainingScene};
 use ar_client::station::StationClient;
 use ar_client::training::{self, RecordStore, TrainingRun};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -151,7 +151,12 @@ fn main() -> Result<()> {
     match cli.command {
         Command::Inspect { source, view } => {
             let (packet, task_id, inspector) = load_packet(&source, station.as_ref(), Purpose::Inspection)?;
+            let photos = station
+                .as_ref()
+                .map(|s| evidence_photos(s, &packet))
+                .unwrap_or_default();
             let scene = InspectionScene {
+                photos,
                 session: ChecklistSession::new(packet),
                 task_id,
                 inspector,
@@ -286,7 +291,20 @@ fn load_packet(
         }
         return Ok((station.packet_for_task(task)?, Some(task), name));
     }
-    let container = container.context("give --packet, --container, --task or --scan")?;
+    let Some(container) = container else {
+        // Nothing named: the inspector's own open tasks, riskiest first.
+        let mut tasks = station.open_tasks_of(&name)?;
+        tasks.sort_by(|a, b| b.score.unwrap_or(0.0).total_cmp(&a.score.unwrap_or(0.0)));
+        for t in &tasks {
+            let score = t.score.map(|s| format!("{s:.0}")).unwrap_or_else(|| "-".into());
+            println!("task {} {} risk {score} {}", t.id, t.container_number, t.status);
+        }
+        let first = tasks
+            .first()
+            .with_context(|| format!("{name} has no open inspection task; give --container or --scan"))?;
+        println!("taking task {} ({})", first.id, first.container_number);
+        return Ok((station.packet_for_task(first.id)?, Some(first.id), name));
+    };
     // The inspector's own open task for this container, so findings can be recorded.
     let task = station
         .open_tasks_of(&name)?
@@ -296,6 +314,27 @@ fn load_packet(
         Some(t) => Ok((station.packet_for_task(t.id)?, Some(t.id), name)),
         None => Ok((station.packet_for_container(&container)?, None, name)),
     }
+}
+
+/// The first few drone snapshots of the packet's evidence; one that cannot be fetched is
+/// named in the log and left out (the evidence lines still say where it was taken).
+fn evidence_photos(station: &StationClient, packet: &InspectionPacket) -> Vec<EvidencePhoto> {
+    packet
+        .evidence
+        .iter()
+        .filter_map(|e| e.snapshot_url.as_deref().map(|url| (e, url)))
+        .take(3)
+        .filter_map(|(e, url)| match station.snapshot(url) {
+            Ok(jpeg) => Some(EvidencePhoto {
+                caption: format!("{} by {}", e.class, e.drone_id.as_deref().unwrap_or("drone")),
+                jpeg,
+            }),
+            Err(err) => {
+                eprintln!("warning: {err}");
+                None
+            }
+        })
+        .collect()
 }
 
 #[derive(Clone, Copy, PartialEq)]

@@ -27,7 +27,7 @@ pub struct Line {
 
 fn line(text: impl Into<String>, tone: Tone) -> Line {
     Line {
-        text: text.into(),
+        text: plain(&text.into()),
         tone,
     }
 }
@@ -87,6 +87,22 @@ pub fn layout(kind: PanelKind) -> Placement {
         PanelKind::PartiesRoute => p(2.05, 0.50, 1.60, 0.84),
         PanelKind::Evidence => p(-2.05, 1.40, 1.60, 1.10),
     }
+}
+
+/// The panel font covers ASCII and Latin-1: typographic signs the station writes become their
+/// plain forms instead of empty boxes.
+pub fn plain(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '×' => 'x',
+            '–' | '—' | '−' => '-',
+            '‘' | '’' => '\'',
+            '“' | '”' => '"',
+            '≥' => '>',
+            '≤' => '<',
+            c => c,
+        })
+        .collect()
 }
 
 fn kg(v: Option<f64>) -> String {
@@ -152,7 +168,8 @@ fn risk_panel(p: &InspectionPacket) -> Content {
         RiskLevel::Low => ("LOW", Tone::Good),
     };
     let mut lines = vec![line(format!("Risk {:.0}/100 {level}", risk.score), tone)];
-    for r in risk.reasons.iter().take(4) {
+    // Three reasons fit at a readable size; the packet lists them largest first.
+    for r in risk.reasons.iter().take(3) {
         let tone = if r.weight > 0.0 { Tone::Warning } else { Tone::Muted };
         lines.push(line(format!("- {}", r.text), tone));
     }

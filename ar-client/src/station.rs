@@ -33,6 +33,9 @@ pub struct TaskSummary {
     pub status: String,
     #[serde(default)]
     pub assigned_inspector: Option<String>,
+    /// The container's risk score, when it was assessed.
+    #[serde(default)]
+    pub score: Option<f64>,
 }
 
 /// A bearer-token client of one station.
@@ -88,6 +91,35 @@ impl StationClient {
             &format!("/api/v1/inspections/packet?container={query}"),
             &format!("the packet of container {container}"),
         )
+    }
+
+    /// A drone snapshot (JPEG bytes) by the path the packet's evidence names.
+    pub fn snapshot(&self, path: &str) -> Result<Vec<u8>, StationError> {
+        let what = format!("snapshot {path}");
+        let mut response = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .header("Authorization", format!("Bearer {}", self.token))
+            .call()
+            .map_err(|e| self.unreachable(e))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            let text = response.body_mut().read_to_string().unwrap_or_default();
+            return Err(StationError::Refused {
+                what,
+                status,
+                message: message_of(&text),
+            });
+        }
+        response
+            .body_mut()
+            .with_config()
+            .limit(8 << 20)
+            .read_to_vec()
+            .map_err(|e| StationError::BadAnswer {
+                what,
+                reason: e.to_string(),
+            })
     }
 
     fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, StationError> {

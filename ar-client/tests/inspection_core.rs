@@ -120,3 +120,66 @@ fn a_qr_code_on_the_door_gives_the_container_number_and_a_wrong_one_says_why() {
         Err(ar_client::scan::ScanError::NoCode)
     ));
 }
+
+mod keys {
+    use ar_client::checklist::ChecklistSession;
+    use ar_client::door_keys::{DoorKeys, Effect, Press};
+    use customs::inspection::AnswerValue;
+
+    use super::support;
+
+    fn text(t: &str) -> Press {
+        Press::Text(t.into())
+    }
+
+    #[test]
+    fn the_inspector_works_the_checklist_with_keys() {
+        let mut session = ChecklistSession::new(support::packet());
+        let mut keys = DoorKeys::default();
+        // Item 1 (container number, yes/no): a digit does nothing, Y answers and moves on.
+        assert_eq!(keys.press(&mut session, text("4")), Effect::Nothing);
+        assert_eq!(keys.press(&mut session, text("y")), Effect::Nothing);
+        assert_eq!(
+            session.answer_of("container_number_matches"),
+            Some(&AnswerValue::YesNo(true))
+        );
+        assert_eq!(session.cursor(), 1);
+        keys.press(&mut session, text("Y"));
+        keys.press(&mut session, text("n"));
+        assert_eq!(session.answer_of("seals_match"), Some(&AnswerValue::YesNo(false)));
+        // A package count: digits, a slip corrected, Enter.
+        let count_item = session.current().unwrap().id.clone();
+        for t in ["2", "4", "9"] {
+            keys.press(&mut session, text(t));
+        }
+        keys.press(&mut session, Press::Backspace);
+        assert_eq!(keys.prompt().as_deref(), Some("> 24_"));
+        keys.press(&mut session, text("0"));
+        keys.press(&mut session, Press::Enter);
+        assert_eq!(session.answer_of(&count_item), Some(&AnswerValue::Count(240)));
+        // Enter with nothing typed on a count says what is wanted.
+        assert!(matches!(keys.press(&mut session, Press::Enter), Effect::Say(w) if w.contains("package count")));
+        // A seal read on the door, with an N in it: typed, not taken as "no".
+        let before = session.cursor();
+        keys.press(&mut session, text("o"));
+        for t in ["x", "n", "1", "2"] {
+            keys.press(&mut session, text(t));
+        }
+        let said = keys.press(&mut session, Press::Enter);
+        assert_eq!(session.cursor(), before, "typing a seal answers nothing");
+        assert_eq!(session.observed_seals, vec!["XN12".to_string()]);
+        assert!(matches!(said, Effect::Say(w) if w.contains("NOT a declared seal")));
+        // A note, then Esc abandons a second one.
+        keys.press(&mut session, text("t"));
+        keys.press(&mut session, text("paint"));
+        keys.press(&mut session, Press::Space);
+        keys.press(&mut session, text("fresh"));
+        keys.press(&mut session, Press::Enter);
+        keys.press(&mut session, text("t"));
+        keys.press(&mut session, text("nothing"));
+        keys.press(&mut session, Press::Escape);
+        assert_eq!(session.notes, "paint fresh");
+        assert_eq!(keys.press(&mut session, text("s")), Effect::SaveFinding);
+        assert_eq!(keys.press(&mut session, Press::F5), Effect::Sync);
+    }
+}

@@ -261,3 +261,116 @@ fn the_desktop_window_under_xvfb_shows_the_inspection_and_xr_falls_back_to_it() 
         );
     }
 }
+
+/// A person filmed by drone1 near Stack A1 (where EXPU1234507 stands) a minute ago, with a
+/// magenta snapshot nothing else in the scene could be mistaken for.
+fn person_near_stack_a1(station: &ground_station::station::Station) {
+    use ground_station::store::{AlertRaise, DetectionRecord, Severity, SnapshotRecord};
+    let now = ar_client::now_ms() as i64;
+    let mut jpeg = Vec::new();
+    image::RgbImage::from_pixel(160, 120, image::Rgb([255, 0, 255]))
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .unwrap();
+    let store = station.store.lock().unwrap();
+    store
+        .insert_detections(&[DetectionRecord {
+            drone: "drone1".into(),
+            msg_id: 901,
+            idx: 0,
+            track_id: Some(5),
+            class: "person".into(),
+            score: 0.87,
+            // 18 m south-west of Stack A1.
+            lat: Some(44.398498),
+            lon: Some(8.905517),
+            error_m: Some(2.5),
+            time: now - 60_000,
+        }])
+        .unwrap();
+    let snapshot = store
+        .insert_snapshot(&SnapshotRecord {
+            drone: "drone1".into(),
+            msg_id: 902,
+            track_id: 5,
+            time: now - 59_000,
+            content_type: "image/jpeg".into(),
+            jpeg: Some(jpeg),
+            path: None,
+            meta: serde_json::json!({"class": "person"}),
+        })
+        .unwrap();
+    // The station links an observation to its picture through the alert raised on it.
+    store
+        .raise_alert(&AlertRaise {
+            rule: "person_in_yard".into(),
+            severity: Severity::Warning,
+            drone: "drone1".into(),
+            track_id: 5,
+            message: "person in the container yard".into(),
+            lat: 44.398498,
+            lon: 8.905517,
+            snapshot_id: Some(snapshot),
+            time: now - 58_000,
+        })
+        .unwrap();
+}
+
+#[test]
+fn the_inspector_signs_in_takes_the_task_and_sees_packet_and_drone_photo() {
+    use ground_station::station::{Station, StationConfig};
+    use ground_station::store::Role;
+    if !peers(false) {
+        return;
+    }
+    let s = Scratch::new();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let station = rt
+        .block_on(Station::start(
+            StationConfig::on_loopback(&s.path("station"), "station-secret", vec![]),
+            None,
+        ))
+        .expect("the station starts");
+    person_near_stack_a1(&station);
+    let officer = station.token_for(Role::Officer).unwrap().to_string();
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let status = agent
+        .post(format!("http://{}/api/v1/inspections/tasks", station.http_addr))
+        .header("Authorization", format!("Bearer {officer}"))
+        .send_json(serde_json::json!({"container_number": support::CONTAINER, "inspector": "inspector"}))
+        .unwrap()
+        .status();
+    assert!(status.is_success(), "assigning: {status}");
+
+    let png = s.path("signed-in.png");
+    let mut c = s.command(
+        false,
+        &["inspect", "--display", "offscreen", "--out", png.to_str().unwrap()],
+    );
+    c.env("PORTOPS_STATION_URL", format!("http://{}", station.http_addr))
+        .env("PORTOPS_TOKEN", station.token_for(Role::Inspector).unwrap());
+    let (ok, log) = run(c, LIMIT);
+    assert!(ok, "the signed-in render failed:\n{log}");
+    assert!(
+        log.contains(&format!("taking task")) && log.contains(support::CONTAINER),
+        "{log}"
+    );
+    let (text, squashed) = ocr(&png);
+    assert!(
+        squashed.contains(support::CONTAINER),
+        "OCR did not read the number:\n{text}"
+    );
+    assert!(
+        squashed.contains("INSPECTOR"),
+        "the signed-in inspector is shown:\n{text}"
+    );
+    let img = image::open(&png).unwrap().to_rgb8();
+    let magenta = share_near(&img, [255, 0, 255], 40);
+    assert!(
+        magenta > 0.001,
+        "the drone snapshot is not on the evidence panel ({magenta})"
+    );
+}

@@ -8,12 +8,12 @@ use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
 use bevy::prelude::*;
-use customs::inspection::{AnswerKind, AnswerValue};
 
 use super::capture::ViewTarget;
 use super::hud::{self, Hud};
 use super::panel_texture::{self, PanelAssets, PanelSurface};
 use super::{InspectionScene, container};
+use crate::door_keys::{DoorKeys, Effect, Press};
 use crate::outbox::{Upload, UploadKind};
 use crate::panels::{self, PanelKind};
 use crate::training::scenario::Interior;
@@ -21,7 +21,7 @@ use crate::training::scenario::Interior;
 #[derive(Resource)]
 struct Inspection {
     scene: InspectionScene,
-    typed: String,
+    keys: DoorKeys,
     message: String,
     sync: Option<Mutex<Receiver<String>>>,
 }
@@ -38,7 +38,7 @@ const LOOK_AT: Vec3 = Vec3::new(0.0, 1.30, 0.0);
 pub fn add(app: &mut App, scene: InspectionScene) {
     app.insert_resource(Inspection {
         scene,
-        typed: String::new(),
+        keys: DoorKeys::default(),
         message: String::new(),
         sync: None,
     })
@@ -80,7 +80,7 @@ fn setup(
             materials: &mut materials,
             images: &mut images,
         };
-        panel_texture::spawn(
+        let (_, root) = panel_texture::spawn(
             &mut commands,
             &mut assets,
             &format!("{:?}", panel.kind),
@@ -88,6 +88,16 @@ fn setup(
             transform,
             -1 - i as isize,
         );
+        if panel.kind == PanelKind::Evidence {
+            let pictures: Vec<Handle<Image>> = state
+                .scene
+                .photos
+                .iter()
+                .filter_map(|p| decode_photo(&p.jpeg, &p.caption))
+                .map(|image| images.add(image))
+                .collect();
+            panel_texture::add_pictures(&mut commands, root, &pictures);
+        }
     }
     let orbit = OrbitCamera {
         yaw: 0.0,
@@ -101,6 +111,21 @@ fn setup(
     }
     let camera = camera.id();
     hud::spawn(&mut commands, camera);
+}
+
+/// A snapshot as a texture; a damaged one is logged and left out, never fatal.
+fn decode_photo(jpeg: &[u8], caption: &str) -> Option<Image> {
+    match image::load_from_memory(jpeg) {
+        Ok(picture) => Some(Image::from_dynamic(
+            picture,
+            true,
+            bevy::asset::RenderAssetUsages::RENDER_WORLD | bevy::asset::RenderAssetUsages::MAIN_WORLD,
+        )),
+        Err(e) => {
+            warn!("drone snapshot {caption}: not a picture: {e}");
+            None
+        }
+    }
 }
 
 fn orbit_transform(o: &OrbitCamera) -> Transform {
@@ -144,73 +169,23 @@ fn keys(mut events: MessageReader<KeyboardInput>, mut state: ResMut<Inspection>)
         if !e.state.is_pressed() {
             continue;
         }
-        let kind = state.scene.session.current().map(|i| i.kind);
-        let result = match (&e.logical_key, kind) {
-            (Key::ArrowDown, _) => {
-                state.scene.session.next();
-                Ok(())
-            }
-            (Key::ArrowUp, _) => {
-                state.scene.session.previous();
-                Ok(())
-            }
-            (Key::Backspace, _) => {
-                state.typed.pop();
-                Ok(())
-            }
-            (Key::Enter, Some(AnswerKind::Count)) => match state.typed.trim().parse::<u32>() {
-                Ok(n) => {
-                    state.typed.clear();
-                    state
-                        .scene
-                        .session
-                        .answer(AnswerValue::Count(n))
-                        .map_err(|e| e.to_string())
-                }
-                Err(_) => Err(format!("{:?} is not a package count", state.typed)),
-            },
-            (Key::Enter, Some(AnswerKind::Text)) => {
-                let text = std::mem::take(&mut state.typed);
-                state
-                    .scene
-                    .session
-                    .answer(AnswerValue::Text(text))
-                    .map_err(|e| e.to_string())
-            }
-            (Key::F5, _) => {
-                start_sync(&mut state);
-                Ok(())
-            }
-            (Key::Character(c), Some(AnswerKind::YesNo))
-                if c.eq_ignore_ascii_case("y") || c.eq_ignore_ascii_case("n") =>
-            {
-                let yes = c.eq_ignore_ascii_case("y");
-                state
-                    .scene
-                    .session
-                    .answer(AnswerValue::YesNo(yes))
-                    .map_err(|e| e.to_string())
-            }
-            (Key::Character(c), Some(AnswerKind::Count)) if c.chars().all(|ch| ch.is_ascii_digit()) => {
-                state.typed.push_str(c);
-                Ok(())
-            }
-            (Key::Character(c), Some(AnswerKind::Text)) => {
-                state.typed.push_str(c);
-                Ok(())
-            }
-            (Key::Space, Some(AnswerKind::Text)) => {
-                state.typed.push(' ');
-                Ok(())
-            }
-            (Key::Character(c), _) if c.eq_ignore_ascii_case("s") => {
-                record_finding(&mut state);
-                Ok(())
-            }
-            _ => Ok(()),
+        let press = match &e.logical_key {
+            Key::ArrowUp => Press::Up,
+            Key::ArrowDown => Press::Down,
+            Key::Enter => Press::Enter,
+            Key::Backspace => Press::Backspace,
+            Key::Escape => Press::Escape,
+            Key::Space => Press::Space,
+            Key::F5 => Press::F5,
+            Key::Character(c) => Press::Text(c.to_string()),
+            _ => continue,
         };
-        if let Err(message) = result {
-            state.message = message;
+        let state = &mut *state;
+        match state.keys.press(&mut state.scene.session, press) {
+            Effect::Nothing => {}
+            Effect::Say(words) => state.message = words,
+            Effect::SaveFinding => record_finding(state),
+            Effect::Sync => start_sync(state),
         }
     }
 }
@@ -329,13 +304,9 @@ fn refresh(
                     .map(|t| t.to_string())
                     .unwrap_or_else(|| "none".into())
             ),
-            if state.typed.is_empty() {
-                state.message.clone()
-            } else {
-                format!("> {}", state.typed)
-            },
+            state.keys.prompt().unwrap_or_else(|| state.message.clone()),
         ],
-        keys: "Up/Down item  Y/N answer  digits+Enter count  S save finding  F5 sync  right-drag look  wheel zoom"
+        keys: "Up/Down item  Y/N answer  digits+Enter count  O seal seen  T note  S save finding  F5 sync  right-drag look"
             .into(),
     };
     if *hud != new {

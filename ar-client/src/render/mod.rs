@@ -62,6 +62,14 @@ pub struct InspectionScene {
     pub inspector: String,
     pub outbox: Outbox,
     pub station: Option<StationClient>,
+    /// Drone snapshots of the evidence, fetched before the view opens.
+    pub photos: Vec<EvidencePhoto>,
+}
+
+/// One drone snapshot shown on the evidence panel.
+pub struct EvidencePhoto {
+    pub caption: String,
+    pub jpeg: Vec<u8>,
 }
 
 /// A trainee's run in a scenario container.

@@ -71,8 +71,35 @@ pub struct PanelAssets<'a> {
     pub images: &'a mut Assets<Image>,
 }
 
+/// Adds a row of pictures under a panel's text (drone snapshots on the evidence panel).
+pub fn add_pictures(commands: &mut Commands, root: Entity, pictures: &[Handle<Image>]) {
+    if pictures.is_empty() {
+        return;
+    }
+    let height = 0.36 * PX_PER_M;
+    commands.entity(root).with_children(|p| {
+        p.spawn(Node {
+            flex_direction: FlexDirection::Row,
+            column_gap: Val::Px(8.0),
+            ..default()
+        })
+        .with_children(|row| {
+            for picture in pictures {
+                row.spawn((
+                    ImageNode::new(picture.clone()),
+                    Node {
+                        height: Val::Px(height),
+                        ..default()
+                    },
+                ));
+            }
+        });
+    });
+}
+
 /// Spawns `panel` as a quad placed by `transform` (its centre), drawn by its own UI camera
-/// (`order` below the main camera's, so the texture is ready when the quad is drawn).
+/// (`order` below the main camera's, so the texture is ready when the quad is drawn). Returns
+/// the quad and the UI root of its text.
 pub fn spawn(
     commands: &mut Commands,
     assets: &mut PanelAssets,
@@ -80,7 +107,7 @@ pub fn spawn(
     panel: &Panel,
     transform: Transform,
     order: isize,
-) -> Entity {
+) -> (Entity, Entity) {
     let (w, h) = (panel.placement.width, panel.placement.height);
     let (px_w, px_h) = ((w * PX_PER_M).round() as u32, (h * PX_PER_M).round() as u32);
     let image = assets.images.add(Image::new_target_texture(
@@ -121,7 +148,7 @@ pub fn spawn(
         unlit: true,
         ..default()
     });
-    commands
+    let quad = commands
         .spawn((
             Mesh3d(assets.meshes.add(Rectangle::new(w, h))),
             MeshMaterial3d(material),
@@ -133,7 +160,8 @@ pub fn spawn(
                 refresh_frames: FRAMES_PER_REFRESH,
             },
         ))
-        .id()
+        .id();
+    (quad, root)
 }
 
 /// Replaces a panel's text and has it redrawn.
