@@ -330,7 +330,7 @@ fn the_inspector_signs_in_takes_the_task_and_sees_packet_and_drone_photo() {
         .unwrap();
     let station = rt
         .block_on(Station::start(
-            StationConfig::on_loopback(&s.path("station"), "station-secret", vec![]),
+            StationConfig::on_loopback(s.path("station"), "station-secret", vec![]),
             None,
         ))
         .expect("the station starts");
@@ -354,10 +354,7 @@ fn the_inspector_signs_in_takes_the_task_and_sees_packet_and_drone_photo() {
         .env("PORTOPS_TOKEN", station.token_for(Role::Inspector).unwrap());
     let (ok, log) = run(c, LIMIT);
     assert!(ok, "the signed-in render failed:\n{log}");
-    assert!(
-        log.contains(&format!("taking task")) && log.contains(support::CONTAINER),
-        "{log}"
-    );
+    assert!(log.contains("taking task") && log.contains(support::CONTAINER), "{log}");
     let (text, squashed) = ocr(&png);
     assert!(
         squashed.contains(support::CONTAINER),
