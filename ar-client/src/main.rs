@@ -176,11 +176,10 @@ fn main() -> Result<()> {
             let (packet, _, signed_in) = load_packet(&source, station.as_ref(), Purpose::Training)?;
             let trainee = trainee.unwrap_or(signed_in);
             let records = RecordStore::new(data.join("trainees"));
-            let record = records.load(&trainee)?;
-            record.check_unlocked(level)?;
             let level = training::level(level)
                 .with_context(|| format!("there is no level {level} (1 to {})", training::LEVELS.len()))?
                 .clone();
+            records.load(&trainee)?.check_unlocked(level.number)?;
             let scenario = training::scenario::build(&packet, &level, seed);
             let mut run = TrainingRun::new(scenario, level, &trainee, ar_client::now_ms());
             if open {

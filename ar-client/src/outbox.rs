@@ -226,6 +226,30 @@ impl Outbox {
     }
 }
 
+/// A sync running on its own thread, so a frame never waits for the network.
+pub struct BackgroundSync(std::sync::Mutex<std::sync::mpsc::Receiver<String>>);
+
+impl BackgroundSync {
+    /// Starts `outbox.sync(uploader)`; its outcome, in words, comes from [`BackgroundSync::done`].
+    pub fn start<U: Uploader + Send + 'static>(outbox: Outbox, uploader: U) -> BackgroundSync {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let words = match outbox.sync(&uploader) {
+                Ok(report) => report.words(),
+                Err(e) => format!("sync failed: {e}"),
+            };
+            // The receiver is gone only if the app closed first; nothing to tell then.
+            let _ = tx.send(words);
+        });
+        BackgroundSync(std::sync::Mutex::new(rx))
+    }
+
+    /// The outcome once the sync has finished.
+    pub fn done(&self) -> Option<String> {
+        self.0.lock().ok().and_then(|rx| rx.try_recv().ok())
+    }
+}
+
 fn file_safe(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })

@@ -96,21 +96,7 @@ impl StationClient {
     /// A drone snapshot (JPEG bytes) by the path the packet's evidence names.
     pub fn snapshot(&self, path: &str) -> Result<Vec<u8>, StationError> {
         let what = format!("snapshot {path}");
-        let mut response = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .header("Authorization", format!("Bearer {}", self.token))
-            .call()
-            .map_err(|e| self.unreachable(e))?;
-        let status = response.status().as_u16();
-        if status != 200 {
-            let text = response.body_mut().read_to_string().unwrap_or_default();
-            return Err(StationError::Refused {
-                what,
-                status,
-                message: message_of(&text),
-            });
-        }
+        let mut response = self.get_ok(path, &what)?;
         response
             .body_mut()
             .with_config()
@@ -122,7 +108,8 @@ impl StationClient {
             })
     }
 
-    fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, StationError> {
+    /// A GET answered 200, or the station's refusal in words.
+    fn get_ok(&self, path: &str, what: &str) -> Result<ureq::http::Response<ureq::Body>, StationError> {
         let mut response = self
             .http
             .get(format!("{}{path}", self.base))
@@ -130,14 +117,23 @@ impl StationClient {
             .call()
             .map_err(|e| self.unreachable(e))?;
         let status = response.status().as_u16();
-        let text = response.body_mut().read_to_string().map_err(|e| self.unreachable(e))?;
         if status != 200 {
+            let text = response.body_mut().read_to_string().unwrap_or_default();
             return Err(StationError::Refused {
                 what: what.to_string(),
                 status,
                 message: message_of(&text),
             });
         }
+        Ok(response)
+    }
+
+    fn get<T: DeserializeOwned>(&self, path: &str, what: &str) -> Result<T, StationError> {
+        let text = self
+            .get_ok(path, what)?
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| self.unreachable(e))?;
         serde_json::from_str(&text).map_err(|e| StationError::BadAnswer {
             what: what.to_string(),
             reason: e.to_string(),

@@ -1,9 +1,6 @@
 //! The inspection view: the container's closed door with the packet's panels hung around it,
 //! the checklist worked by keys, findings queued and synced in the background.
 
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
-
 use bevy::core_pipeline::tonemapping::Tonemapping;
 use bevy::input::keyboard::{Key, KeyboardInput};
 use bevy::input::mouse::{AccumulatedMouseMotion, AccumulatedMouseScroll};
@@ -14,7 +11,7 @@ use super::hud::{self, Hud};
 use super::panel_texture::{self, PanelAssets, PanelSurface};
 use super::{InspectionScene, container};
 use crate::door_keys::{DoorKeys, Effect, Press};
-use crate::outbox::{Upload, UploadKind};
+use crate::outbox::{BackgroundSync, Upload, UploadKind};
 use crate::panels::{self, PanelKind};
 use crate::training::scenario::Interior;
 
@@ -23,7 +20,7 @@ struct Inspection {
     scene: InspectionScene,
     keys: DoorKeys,
     message: String,
-    sync: Option<Mutex<Receiver<String>>>,
+    sync: Option<BackgroundSync>,
 }
 
 #[derive(Component)]
@@ -245,24 +242,11 @@ fn start_sync(state: &mut Inspection) {
         state.message.push_str(" Offline: it will be sent by `ar-client sync`.");
         return;
     };
-    let (tx, rx) = channel();
-    let outbox = state.scene.outbox.clone();
-    let client = station.clone();
-    std::thread::spawn(move || {
-        let text = match outbox.sync(&client) {
-            Ok(r) => r.words(),
-            Err(e) => format!("sync failed: {e}"),
-        };
-        let _ = tx.send(text);
-    });
-    state.sync = Some(Mutex::new(rx));
+    state.sync = Some(BackgroundSync::start(state.scene.outbox.clone(), station.clone()));
 }
 
 fn poll_sync(mut state: ResMut<Inspection>) {
-    let done = state
-        .sync
-        .as_ref()
-        .and_then(|rx| rx.lock().ok().and_then(|rx| rx.try_recv().ok()));
+    let done = state.sync.as_ref().and_then(BackgroundSync::done);
     if let Some(text) = done {
         state.message = text;
         state.sync = None;

@@ -1,9 +1,6 @@
 //! The training container: cargo stacked inside, opened and flagged by the trainee, scored when
 //! they say they are done, kept on the device and queued for the station.
 
-use std::sync::Mutex;
-use std::sync::mpsc::{Receiver, channel};
-
 use bevy::input::mouse::AccumulatedMouseMotion;
 use bevy::prelude::*;
 use bevy::window::PrimaryWindow;
@@ -12,14 +9,14 @@ use super::capture::ViewTarget;
 use super::hud::{self, Hud};
 use super::picking::{Aabb, nearest_hit};
 use super::{TrainingScene, container};
-use crate::outbox::{Upload, UploadKind};
+use crate::outbox::{BackgroundSync, Upload, UploadKind};
 use crate::training::CargoItem;
 
 #[derive(Resource)]
 struct Training {
     scene: TrainingScene,
     message: String,
-    sync: Option<Mutex<Receiver<String>>>,
+    sync: Option<BackgroundSync>,
 }
 
 #[derive(Component)]
@@ -303,23 +300,11 @@ fn start_sync(state: &mut Training) {
     let Some(station) = state.scene.station.clone() else {
         return;
     };
-    let (tx, rx) = channel();
-    let outbox = state.scene.outbox.clone();
-    std::thread::spawn(move || {
-        let text = match outbox.sync(&station) {
-            Ok(r) => r.words(),
-            Err(e) => format!("sync failed: {e}"),
-        };
-        let _ = tx.send(text);
-    });
-    state.sync = Some(Mutex::new(rx));
+    state.sync = Some(BackgroundSync::start(state.scene.outbox.clone(), station));
 }
 
 fn poll_sync(mut state: ResMut<Training>) {
-    let done = state
-        .sync
-        .as_ref()
-        .and_then(|rx| rx.lock().ok().and_then(|rx| rx.try_recv().ok()));
+    let done = state.sync.as_ref().and_then(BackgroundSync::done);
     if let Some(text) = done {
         state.message = format!("{} | station: {text}", state.message);
         state.sync = None;

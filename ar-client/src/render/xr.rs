@@ -50,6 +50,19 @@ pub fn configure(app: &mut App) {
         ..default()
     });
     app.add_systems(Update, report_state);
+    app.add_systems(Startup, place_wearer);
+}
+
+/// How far in front of the container's door the headset's floor origin stands, in metres.
+const STANDOFF_M: f32 = 2.6;
+
+/// The scene's door is at the world origin facing +z; the wearer starts a few steps back from
+/// it, facing it, as an inspector does before breaking the seals. Without spatial anchors this is
+/// where the panels hang, not on the real door.
+fn place_wearer(mut roots: Query<&mut Transform, With<bevy_mod_xr::session::XrTrackingRoot>>) {
+    for mut root in &mut roots {
+        root.translation = Vec3::new(0.0, 0.0, STANDOFF_M);
+    }
 }
 
 /// Logs the session state as it changes, so the inspector knows whether the headset took over.
