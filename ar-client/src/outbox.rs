@@ -250,6 +250,70 @@ impl BackgroundSync {
     }
 }
 
+/// Keeps the queue draining while a scene is open: a sync on request, and again every
+/// `retry` while anything is pending (the inspector walks out of the container, the link comes
+/// back, the queue empties without anyone pressing a key).
+pub struct SyncDriver<U> {
+    outbox: Outbox,
+    uploader: Option<U>,
+    running: Option<BackgroundSync>,
+    last_start: Option<std::time::Instant>,
+    retry: std::time::Duration,
+}
+
+impl<U: Uploader + Clone + Send + 'static> SyncDriver<U> {
+    /// `uploader` None: offline use, nothing is ever sent from here.
+    pub fn new(outbox: Outbox, uploader: Option<U>, retry: std::time::Duration) -> Self {
+        SyncDriver {
+            outbox,
+            uploader,
+            running: None,
+            last_start: None,
+            retry,
+        }
+    }
+
+    pub fn outbox(&self) -> &Outbox {
+        &self.outbox
+    }
+
+    pub fn online(&self) -> bool {
+        self.uploader.is_some()
+    }
+
+    /// Starts a sync now, unless one is running or there is no station; says whether it did.
+    pub fn start(&mut self, now: std::time::Instant) -> bool {
+        let Some(uploader) = self.uploader.clone() else {
+            return false;
+        };
+        if self.running.is_some() {
+            return false;
+        }
+        self.running = Some(BackgroundSync::start(self.outbox.clone(), uploader));
+        self.last_start = Some(now);
+        true
+    }
+
+    /// The finished sync's outcome, in words, once.
+    pub fn poll(&mut self) -> Option<String> {
+        let words = self.running.as_ref().and_then(BackgroundSync::done)?;
+        self.running = None;
+        Some(words)
+    }
+
+    /// Starts a sync when something waits and the last try is `retry` old.
+    pub fn tick(&mut self, now: std::time::Instant) -> bool {
+        let due = self.last_start.is_none_or(|t| now.duration_since(t) >= self.retry);
+        if !due || self.running.is_some() || self.uploader.is_none() {
+            return false;
+        }
+        // A look at the folder counts as a try: at most one per interval, not one per frame.
+        self.last_start = Some(now);
+        let waiting = self.outbox.pending().map(|p| !p.is_empty()).unwrap_or(false);
+        waiting && self.start(now)
+    }
+}
+
 fn file_safe(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
@@ -372,6 +436,59 @@ mod tests {
             serde_json::json!({ "n": 1 }),
             "the finding itself is kept"
         );
+    }
+
+    /// Test double of the station that can cross threads: delivers everything, counts calls.
+    #[derive(Clone, Default)]
+    struct CountingStation(std::sync::Arc<std::sync::atomic::AtomicUsize>);
+
+    impl Uploader for CountingStation {
+        fn upload(&self, _: &Upload) -> UploadOutcome {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            UploadOutcome::Delivered { duplicate: false }
+        }
+    }
+
+    fn finish(driver: &mut SyncDriver<CountingStation>) -> String {
+        for _ in 0..500 {
+            if let Some(words) = driver.poll() {
+                return words;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("the background sync did not finish");
+    }
+
+    #[test]
+    fn the_driver_retries_while_something_waits_and_not_more_often() {
+        use std::time::{Duration, Instant};
+        let dir = tempfile::tempdir().unwrap();
+        let outbox = Outbox::open(dir.path()).unwrap();
+        let station = CountingStation::default();
+        let mut driver = SyncDriver::new(outbox.clone(), Some(station.clone()), Duration::from_secs(30));
+        let t0 = Instant::now();
+        assert!(!driver.tick(t0), "nothing waits: no sync");
+        outbox.enqueue(&upload(1)).unwrap();
+        assert!(
+            !driver.tick(t0 + Duration::from_secs(1)),
+            "the folder is looked at once an interval"
+        );
+        assert!(
+            driver.tick(t0 + Duration::from_secs(30)),
+            "something waits: a sync starts"
+        );
+        assert!(!driver.start(t0), "not two at once");
+        assert_eq!(finish(&mut driver), "1 sent");
+        outbox.enqueue(&upload(2)).unwrap();
+        assert!(
+            !driver.tick(t0 + Duration::from_secs(40)),
+            "not before the retry interval"
+        );
+        assert!(driver.tick(t0 + Duration::from_secs(61)));
+        finish(&mut driver);
+        assert_eq!(station.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+        let mut offline: SyncDriver<CountingStation> = SyncDriver::new(outbox, None, Duration::ZERO);
+        assert!(!offline.tick(t0) && !offline.start(t0) && !offline.online());
     }
 
     #[test]

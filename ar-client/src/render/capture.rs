@@ -28,6 +28,9 @@ impl ViewTarget {
     }
 }
 
+/// Frames the snapshot waits for panels beyond the warm-up.
+const PANEL_WAIT_FRAMES: u32 = 200;
+
 #[derive(Resource)]
 struct OffscreenCapture {
     png: PathBuf,
@@ -92,10 +95,22 @@ pub fn offscreen(app: &mut App, width: u32, height: u32, png: PathBuf, warmup_fr
     ViewTarget::Image(handle)
 }
 
-fn request_offscreen_snapshot(mut commands: Commands, mut capture: ResMut<OffscreenCapture>, target: Res<ViewTarget>) {
+fn request_offscreen_snapshot(
+    mut commands: Commands,
+    mut capture: ResMut<OffscreenCapture>,
+    target: Res<ViewTarget>,
+    panels: Option<Res<super::panel_texture::PanelsDrawn>>,
+) {
     capture.frames += 1;
-    if capture.requested || capture.frames < capture.warmup_frames {
+    // Panels still being laid out would be photographed blank; past a generous wait the
+    // picture is taken anyway and the log says why it may be incomplete.
+    let panels_drawn = panels.is_none_or(|p| p.0);
+    let waited_too_long = capture.frames >= capture.warmup_frames + PANEL_WAIT_FRAMES;
+    if capture.requested || capture.frames < capture.warmup_frames || !(panels_drawn || waited_too_long) {
         return;
+    }
+    if !panels_drawn {
+        warn!("panels not laid out after {PANEL_WAIT_FRAMES} frames: the snapshot may miss text");
     }
     let ViewTarget::Image(handle) = target.as_ref() else {
         return;
@@ -141,7 +156,12 @@ pub fn add_frame_control(app: &mut App, options: &RunOptions) {
     app.add_systems(Last, count_frames);
 }
 
-fn count_frames(mut commands: Commands, mut control: ResMut<FrameControl>, mut exit: MessageWriter<AppExit>) {
+fn count_frames(
+    mut commands: Commands,
+    mut control: ResMut<FrameControl>,
+    mut exit: MessageWriter<AppExit>,
+    panels: Option<Res<super::panel_texture::PanelsDrawn>>,
+) {
     let now = Instant::now();
     control.frames += 1;
     if let Some(last) = control.last
@@ -168,6 +188,7 @@ fn count_frames(mut commands: Commands, mut control: ResMut<FrameControl>, mut e
     }
     if let Some(after) = control.exit_after
         && control.frames >= after
+        && panels.is_none_or(|p| p.0)
     {
         match control.window_screenshot.clone() {
             Some(png) if !control.screenshot_requested => {

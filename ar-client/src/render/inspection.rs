@@ -11,8 +11,9 @@ use super::hud::{self, Hud};
 use super::panel_texture::{self, PanelAssets, PanelSurface};
 use super::{InspectionScene, container};
 use crate::door_keys::{DoorKeys, Effect, Press};
-use crate::outbox::{BackgroundSync, Upload, UploadKind};
+use crate::outbox::{SyncDriver, Upload, UploadKind};
 use crate::panels::{self, PanelKind};
+use crate::station::StationClient;
 use crate::training::scenario::Interior;
 
 #[derive(Resource)]
@@ -20,7 +21,7 @@ struct Inspection {
     scene: InspectionScene,
     keys: DoorKeys,
     message: String,
-    sync: Option<BackgroundSync>,
+    sync: SyncDriver<StationClient>,
 }
 
 #[derive(Component)]
@@ -33,13 +34,15 @@ struct OrbitCamera {
 const LOOK_AT: Vec3 = Vec3::new(0.0, 1.30, 0.0);
 
 pub fn add(app: &mut App, scene: InspectionScene) {
+    let sync = SyncDriver::new(scene.outbox.clone(), scene.station.clone(), super::SYNC_RETRY);
     app.insert_resource(Inspection {
         scene,
         keys: DoorKeys::default(),
         message: String::new(),
-        sync: None,
+        sync,
     })
     .init_resource::<Hud>()
+    .init_resource::<panel_texture::PanelsDrawn>()
     .add_systems(Startup, setup)
     .add_systems(
         Update,
@@ -238,19 +241,18 @@ fn record_finding(state: &mut Inspection) {
 }
 
 fn start_sync(state: &mut Inspection) {
-    let Some(station) = state.scene.station.as_ref() else {
+    if !state.sync.start(std::time::Instant::now()) && !state.sync.online() {
         state.message.push_str(" Offline: it will be sent by `ar-client sync`.");
-        return;
-    };
-    state.sync = Some(BackgroundSync::start(state.scene.outbox.clone(), station.clone()));
+    }
 }
 
+/// Reports a finished sync and retries while findings wait.
 fn poll_sync(mut state: ResMut<Inspection>) {
-    let done = state.sync.as_ref().and_then(BackgroundSync::done);
-    if let Some(text) = done {
-        state.message = text;
-        state.sync = None;
+    if let Some(words) = state.bypass_change_detection().sync.poll() {
+        state.message = words;
     }
+    // A retry is not a change of what the scene shows: no redraw for it.
+    state.bypass_change_detection().sync.tick(std::time::Instant::now());
 }
 
 /// Redraws the panels that follow the examination, and the overlay.

@@ -97,6 +97,9 @@ pub enum RenderError {
     Failed(u8),
 }
 
+/// How often a scene retries the station while uploads wait.
+const SYNC_RETRY: Duration = Duration::from_secs(30);
+
 const WINDOW_TITLE: &str = "Port inspection - AR client";
 
 fn base_plugins(display: &Display) -> bevy::app::PluginGroupBuilder {

@@ -171,15 +171,51 @@ pub fn update(commands: &mut Commands, surface: &mut PanelSurface, panel: &Panel
     surface.refresh_frames = FRAMES_PER_REFRESH;
 }
 
-/// Keeps each panel's UI camera on only while its text is being redrawn.
-pub fn refresh_cameras(mut surfaces: Query<&mut PanelSurface>, mut cameras: Query<&mut Camera>) {
+/// What tells whether a node under a panel is laid out.
+type LayoutParts = (
+    Option<&'static Text>,
+    Option<&'static bevy::text::TextLayoutInfo>,
+    Option<&'static ImageNode>,
+    &'static ComputedNode,
+);
+
+/// Whether every panel has been drawn with its text laid out and its pictures placed; the
+/// off-screen snapshot waits for it.
+#[derive(Resource, Default)]
+pub struct PanelsDrawn(pub bool);
+
+/// Whether everything under a panel's root is laid out: texts have glyphs (or are empty),
+/// pictures have a size. Fonts and pictures can arrive a few frames late on a busy machine.
+fn laid_out(root: Entity, children: &Query<&Children>, nodes: &Query<LayoutParts>) -> bool {
+    children.iter_descendants(root).all(|e| match nodes.get(e) {
+        Ok((Some(text), layout, _, _)) => text.0.is_empty() || layout.is_some_and(|l| !l.glyphs.is_empty()),
+        Ok((None, _, Some(_), node)) => node.size.x > 0.0 && node.size.y > 0.0,
+        _ => true,
+    })
+}
+
+/// Keeps each panel's UI camera on while its content is laid out and for a few frames after,
+/// then off until the text changes again.
+pub fn refresh_cameras(
+    mut surfaces: Query<&mut PanelSurface>,
+    mut cameras: Query<&mut Camera>,
+    children: Query<&Children>,
+    nodes: Query<LayoutParts>,
+    mut drawn: ResMut<PanelsDrawn>,
+) {
+    let mut all_drawn = true;
     for mut s in &mut surfaces {
+        let ready = laid_out(s.root, &children, &nodes);
         if let Ok(mut camera) = cameras.get_mut(s.camera) {
-            let active = s.refresh_frames > 0;
+            let active = !ready || s.refresh_frames > 0;
             if camera.is_active != active {
                 camera.is_active = active;
             }
         }
-        s.refresh_frames = s.refresh_frames.saturating_sub(1);
+        if ready {
+            s.refresh_frames = s.refresh_frames.saturating_sub(1);
+        }
+        all_drawn &= ready && s.refresh_frames == 0;
     }
+    drawn.0 = all_drawn;
 }

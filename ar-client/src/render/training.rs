@@ -9,14 +9,15 @@ use super::capture::ViewTarget;
 use super::hud::{self, Hud};
 use super::picking::{Aabb, nearest_hit};
 use super::{TrainingScene, container};
-use crate::outbox::{BackgroundSync, Upload, UploadKind};
+use crate::outbox::{SyncDriver, Upload, UploadKind};
+use crate::station::StationClient;
 use crate::training::CargoItem;
 
 #[derive(Resource)]
 struct Training {
     scene: TrainingScene,
     message: String,
-    sync: Option<BackgroundSync>,
+    sync: SyncDriver<StationClient>,
 }
 
 #[derive(Component)]
@@ -47,10 +48,11 @@ const CARTONS: [Color; 4] = [
 ];
 
 pub fn add(app: &mut App, scene: TrainingScene) {
+    let sync = SyncDriver::new(scene.outbox.clone(), scene.station.clone(), super::SYNC_RETRY);
     app.insert_resource(Training {
         scene,
         message: String::new(),
-        sync: None,
+        sync,
     })
     .init_resource::<Hud>()
     .add_systems(Startup, setup)
@@ -247,8 +249,8 @@ fn keys(keys: Option<Res<ButtonInput<KeyCode>>>, mut state: ResMut<Training>) {
         _ => return,
     };
     state.message = message;
-    if pressed == KeyCode::Enter && state.scene.station.is_some() {
-        start_sync(&mut state);
+    if pressed == KeyCode::Enter {
+        state.sync.start(std::time::Instant::now());
     }
 }
 
@@ -296,19 +298,13 @@ fn finish(scene: &mut TrainingScene) -> String {
     }
 }
 
-fn start_sync(state: &mut Training) {
-    let Some(station) = state.scene.station.clone() else {
-        return;
-    };
-    state.sync = Some(BackgroundSync::start(state.scene.outbox.clone(), station));
-}
-
+/// Reports a finished sync and retries while results wait.
 fn poll_sync(mut state: ResMut<Training>) {
-    let done = state.sync.as_ref().and_then(BackgroundSync::done);
-    if let Some(text) = done {
-        state.message = format!("{} | station: {text}", state.message);
-        state.sync = None;
+    if let Some(words) = state.bypass_change_detection().sync.poll() {
+        state.message = format!("{} | station: {words}", state.message);
     }
+    // A retry is not a change of what the scene shows: no redraw for it.
+    state.bypass_change_detection().sync.tick(std::time::Instant::now());
 }
 
 fn show_state(
