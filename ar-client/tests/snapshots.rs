@@ -129,28 +129,35 @@ fn squash(s: &str) -> String {
 
 const LIMIT: Duration = Duration::from_secs(600);
 
-#[test]
-fn the_offscreen_inspection_view_shows_the_container_number_and_risk_reasons() {
-    if !peers(false) {
-        return;
-    }
-    let s = Scratch::new();
-    let png = s.path("inspection.png");
+/// Runs the client off-screen with `args` plus the packet, and returns the picture with
+/// Tesseract's reading of it (as written, and squashed).
+fn render_offscreen(s: &Scratch, args: &[&str], name: &str) -> (image::RgbImage, String, String) {
+    let png = s.path(name);
     let packet = s.packet();
-    let args = [
-        "inspect",
+    let mut all: Vec<&str> = args.to_vec();
+    all.extend([
         "--packet",
         packet.to_str().unwrap(),
         "--display",
         "offscreen",
         "--out",
         png.to_str().unwrap(),
-    ];
-    let (ok, log) = run(s.command(false, &args), LIMIT);
+    ]);
+    let (ok, log) = run(s.command(false, &all), LIMIT);
     assert!(ok, "the off-screen render failed:\n{log}");
     let img = image::open(&png).expect("a PNG was written").to_rgb8();
-    assert_eq!(img.dimensions(), (1920, 1080));
     let (text, squashed) = ocr(&png);
+    (img, text, squashed)
+}
+
+#[test]
+fn the_offscreen_inspection_view_shows_the_container_number_and_risk_reasons() {
+    if !peers(false) {
+        return;
+    }
+    let s = Scratch::new();
+    let (img, text, squashed) = render_offscreen(&s, &["inspect"], "inspection.png");
+    assert_eq!(img.dimensions(), (1920, 1080));
     assert!(
         squashed.contains(support::CONTAINER),
         "OCR did not read {}:\n{text}",
@@ -180,24 +187,7 @@ fn a_training_scenario_renders_its_container_and_cargo() {
         return;
     }
     let s = Scratch::new();
-    let png = s.path("training.png");
-    let packet = s.packet();
-    let args = [
-        "train",
-        "--trainee",
-        "ana",
-        "--packet",
-        packet.to_str().unwrap(),
-        "--open",
-        "--display",
-        "offscreen",
-        "--out",
-        png.to_str().unwrap(),
-    ];
-    let (ok, log) = run(s.command(false, &args), LIMIT);
-    assert!(ok, "the off-screen render failed:\n{log}");
-    let img = image::open(&png).expect("a PNG was written").to_rgb8();
-    let (text, squashed) = ocr(&png);
+    let (img, text, squashed) = render_offscreen(&s, &["train", "--trainee", "ana", "--open"], "training.png");
     assert!(
         squashed.contains(support::CONTAINER),
         "OCR did not read {}:\n{text}",
