@@ -47,6 +47,9 @@ enum Command {
         /// Start with the doors open (snapshots).
         #[arg(long)]
         open: bool,
+        /// Start with this many rows already unloaded (implies --open).
+        #[arg(long, default_value_t = 0)]
+        unload_rows: usize,
         #[command(flatten)]
         source: PacketSource,
         #[command(flatten)]
@@ -170,6 +173,7 @@ fn main() -> Result<()> {
             level,
             seed,
             open,
+            unload_rows,
             source,
             view,
         } => {
@@ -182,8 +186,11 @@ fn main() -> Result<()> {
             records.load(&trainee)?.check_unlocked(level.number)?;
             let scenario = training::scenario::build(&packet, &level, seed);
             let mut run = TrainingRun::new(scenario, level, &trainee, ar_client::now_ms());
-            if open {
+            if open || unload_rows > 0 {
                 run.open_doors();
+            }
+            for _ in 0..unload_rows {
+                run.unload_row()?;
             }
             let scene = TrainingScene {
                 run,

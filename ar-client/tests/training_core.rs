@@ -173,3 +173,36 @@ fn trainee_records_are_kept_per_trainee_on_disk() {
     let err = store.load("cy").unwrap_err().to_string();
     assert!(err.contains("cy.json"), "{err}");
 }
+
+#[test]
+fn unloading_takes_the_row_nearest_the_doors_until_only_the_wall_is_left() {
+    let mut run = run_of(4);
+    assert!(run.unload_row().is_err(), "doors first");
+    run.open_doors();
+    let cartons = run
+        .scenario
+        .items
+        .iter()
+        .filter(|i| i.planted != Some(PlantedKind::FalseWall))
+        .count();
+    let first = run.unload_row().unwrap();
+    assert_eq!(first.len(), 4, "a row is two wide and two high");
+    let nearest_left = run
+        .scenario
+        .items
+        .iter()
+        .filter(|i| !run.unloaded.contains(&i.id) && i.planted != Some(PlantedKind::FalseWall))
+        .map(|i| i.centre[2])
+        .fold(f32::INFINITY, f32::min);
+    assert!(first.iter().all(|id| run.scenario.items[*id].centre[2] < nearest_left));
+    while run.unload_row().is_ok() {}
+    assert_eq!(
+        run.unloaded.len(),
+        cartons,
+        "every carton came out, the false wall stayed"
+    );
+    assert_eq!(
+        run.unload_row().unwrap_err(),
+        ar_client::training::run::RunError::NothingToUnload
+    );
+}

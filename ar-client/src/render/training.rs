@@ -226,6 +226,14 @@ fn keys(keys: Option<Res<ButtonInput<KeyCode>>>, mut state: ResMut<Training>) {
             run.open_doors();
             "Doors open.".to_string()
         }
+        KeyCode::KeyU => match run.unload_row() {
+            Ok(row) => format!(
+                "{} items unloaded beside the doors ({} out so far).",
+                row.len(),
+                run.unloaded.len()
+            ),
+            Err(e) => e.to_string(),
+        },
         KeyCode::Tab => {
             let next = run.selected.map(|s| (s + 1) % count).unwrap_or(0);
             run.select(next).err().map(|e| e.to_string()).unwrap_or_default()
@@ -307,6 +315,12 @@ fn poll_sync(mut state: ResMut<Training>) {
     state.bypass_change_detection().sync.tick(std::time::Instant::now());
 }
 
+/// Where the n-th unloaded item stands: rows on the quay to the right of the doors.
+fn unloaded_position(interior: crate::training::scenario::Interior, n: usize) -> Vec3 {
+    let (col, row) = ((n % 6) as f32, (n / 6) as f32);
+    Vec3::new(interior.width / 2.0 + 1.0 + col * 1.2, 0.56, 1.0 + row * 1.25)
+}
+
 fn show_state(
     mut commands: Commands,
     state: Res<Training>,
@@ -337,6 +351,11 @@ fn show_state(
                         material_of(m, item)
                     };
                     commands.entity(e).insert(MeshMaterial3d(mat));
+                    let at = match run.unloaded.iter().position(|id| *id == b.0) {
+                        Some(n) => unloaded_position(scenario.interior, n),
+                        None => container::interior_to_world(scenario.interior, item.centre),
+                    };
+                    commands.entity(e).insert(Transform::from_translation(at));
                 }
             }
         }
@@ -384,7 +403,7 @@ fn show_state(
             run.level.number, run.level.name, scenario.container_number
         ),
         lines,
-        keys: "O open doors  click/Tab select  E open item  F flag  Enter finish  WASD walk  right-drag look".into(),
+        keys: "O open doors  U unload a row  click/Tab select  E open item  F flag  Enter finish  WASD walk  right-drag look".into(),
     };
     // Only a change (at most once a second, for the clock) re-lays the text out.
     if *hud != new {

@@ -16,6 +16,8 @@ pub enum RunError {
     NoSuchItem(usize),
     #[error("the run is over")]
     Finished,
+    #[error("the container is empty: everything is unloaded")]
+    NothingToUnload,
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct TrainingRun {
     pub opened: BTreeSet<usize>,
     pub flagged: BTreeSet<usize>,
     pub selected: Option<usize>,
+    /// Items taken out of the container, in the order they came out.
+    pub unloaded: Vec<usize>,
     pub finished: Option<Score>,
     pub finished_ms: u64,
 }
@@ -43,6 +47,7 @@ impl TrainingRun {
             opened: BTreeSet::new(),
             flagged: BTreeSet::new(),
             selected: None,
+            unloaded: Vec::new(),
             finished: None,
             finished_ms: 0,
         }
@@ -88,6 +93,40 @@ impl TrainingRun {
             self.flagged.insert(id);
             Ok(true)
         }
+    }
+
+    /// Unloads the row of cargo nearest the doors (devanning), so the row behind it, and at the
+    /// end the front wall, can be reached. Returns the items taken out.
+    pub fn unload_row(&mut self) -> Result<Vec<usize>, RunError> {
+        if self.finished.is_some() {
+            return Err(RunError::Finished);
+        }
+        if !self.doors_open {
+            return Err(RunError::DoorsClosed);
+        }
+        let inside = |i: &&super::scenario::CargoItem| {
+            i.planted != Some(customs::training::PlantedKind::FalseWall) && !self.unloaded.contains(&i.id)
+        };
+        let nearest = self
+            .scenario
+            .items
+            .iter()
+            .filter(inside)
+            .map(|i| i.centre[2])
+            .fold(f32::INFINITY, f32::min);
+        if !nearest.is_finite() {
+            return Err(RunError::NothingToUnload);
+        }
+        let row: Vec<usize> = self
+            .scenario
+            .items
+            .iter()
+            .filter(inside)
+            .filter(|i| (i.centre[2] - nearest).abs() < 0.05)
+            .map(|i| i.id)
+            .collect();
+        self.unloaded.extend(&row);
+        Ok(row)
     }
 
     /// Ends the run and scores it.
