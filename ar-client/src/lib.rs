@@ -11,6 +11,7 @@
 pub mod checklist;
 pub mod config;
 pub mod door_keys;
+pub mod durable;
 pub mod outbox;
 pub mod panels;
 pub mod render;
@@ -18,10 +19,5 @@ pub mod scan;
 pub mod station;
 pub mod training;
 
-/// Unix milliseconds now (the contract's clock).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
-        .unwrap_or(0)
-}
+/// Unix milliseconds now: the clock every contract of the project is stamped with.
+pub use contracts::mqtt::now_ms;

@@ -8,7 +8,6 @@
 //! socket and the station client drives them for real.
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -222,7 +221,8 @@ impl Outbox {
         let to = self.root.join(sub).join(name);
         write_atomically(&to, upload)?;
         fs::remove_file(from).map_err(io(from))?;
-        sync_dir(from.parent().unwrap_or(&self.root))
+        let dir = from.parent().unwrap_or(&self.root);
+        crate::durable::sync_dir(dir).map_err(io(dir))
     }
 }
 
@@ -322,20 +322,11 @@ fn file_safe(text: &str) -> String {
 }
 
 fn write_atomically(path: &Path, upload: &Upload) -> Result<(), OutboxError> {
-    let tmp = path.with_extension("json.tmp");
     let bytes = serde_json::to_vec_pretty(upload).map_err(|source| OutboxError::Corrupt {
         path: path.to_path_buf(),
         source,
     })?;
-    let mut file = fs::File::create(&tmp).map_err(io(&tmp))?;
-    file.write_all(&bytes).map_err(io(&tmp))?;
-    file.sync_all().map_err(io(&tmp))?;
-    fs::rename(&tmp, path).map_err(io(path))?;
-    sync_dir(path.parent().unwrap_or(Path::new(".")))
-}
-
-fn sync_dir(dir: &Path) -> Result<(), OutboxError> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(io(dir))
+    crate::durable::write_atomically(path, &bytes).map_err(io(path))
 }
 
 #[cfg(test)]

@@ -1,8 +1,7 @@
 //! Progression: which levels a trainee has unlocked, their best scores and every run, kept per
-//! trainee on the device (one JSON file each, written atomically).
+//! trainee on the device (one JSON file each, written atomically and durably).
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use customs::training::TrainingResult;
@@ -119,12 +118,8 @@ impl RecordStore {
     pub fn save(&self, record: &TraineeRecord) -> Result<(), ProgressError> {
         let path = self.path(&record.trainee);
         fs::create_dir_all(&self.root).map_err(|e| storage(&self.root, e))?;
-        let tmp = path.with_extension("json.tmp");
         let bytes = serde_json::to_vec_pretty(record).map_err(|e| storage(&path, e))?;
-        let mut file = fs::File::create(&tmp).map_err(|e| storage(&tmp, e))?;
-        file.write_all(&bytes).map_err(|e| storage(&tmp, e))?;
-        file.sync_all().map_err(|e| storage(&tmp, e))?;
-        fs::rename(&tmp, &path).map_err(|e| storage(&path, e))
+        crate::durable::write_atomically(&path, &bytes).map_err(|e| storage(&path, e))
     }
 }
 
