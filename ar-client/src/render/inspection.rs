@@ -80,14 +80,7 @@ fn setup(
             materials: &mut materials,
             images: &mut images,
         };
-        let (_, root) = panel_texture::spawn(
-            &mut commands,
-            &mut assets,
-            &format!("{:?}", panel.kind),
-            panel,
-            transform,
-            -1 - i as isize,
-        );
+        let (_, root) = panel_texture::spawn(&mut commands, &mut assets, panel, transform, -1 - i as isize);
         if panel.kind == PanelKind::Evidence {
             let pictures: Vec<Handle<Image>> = state
                 .scene
@@ -270,7 +263,7 @@ fn refresh(
         if let Some(panel) = all
             .iter()
             .filter(|p| matches!(p.kind, PanelKind::Checklist | PanelKind::Seals))
-            .find(|p| format!("{:?}", p.kind) == surface.key)
+            .find(|p| p.kind == surface.kind)
         {
             panel_texture::update(&mut commands, &mut surface, panel);
         }

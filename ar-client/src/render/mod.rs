@@ -138,20 +138,19 @@ fn base_plugins(display: &Display) -> bevy::app::PluginGroupBuilder {
 }
 
 /// On a software rasteriser (lavapipe) multisampling costs more than it shows: switch it off
-/// there, keep Bevy's 4x on a GPU.
+/// on each new 3D camera there, keep Bevy's 4x on a GPU.
 fn software_rendering_without_msaa(
     adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
-    mut cameras: Query<&mut bevy::render::view::Msaa, With<Camera3d>>,
+    mut cameras: Query<&mut bevy::render::view::Msaa, Added<Camera3d>>,
 ) {
     let Some(adapter) = adapter else { return };
-    if format!("{:?}", adapter.device_type) != "Cpu" {
+    // wgpu's DeviceType is not re-exported by Bevy; its Debug name is stable ("Cpu").
+    if cameras.is_empty() || format!("{:?}", adapter.device_type) != "Cpu" {
         return;
     }
+    info!("software rendering ({}): multisampling off", adapter.name);
     for mut msaa in &mut cameras {
-        if *msaa != bevy::render::view::Msaa::Off {
-            info!("software rendering ({}): multisampling off", adapter.name);
-            *msaa = bevy::render::view::Msaa::Off;
-        }
+        *msaa = bevy::render::view::Msaa::Off;
     }
 }
 

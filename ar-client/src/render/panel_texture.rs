@@ -6,7 +6,7 @@ use bevy::camera::RenderTarget;
 use bevy::prelude::*;
 use bevy::render::render_resource::TextureFormat;
 
-use crate::panels::{Line, Panel, Tone};
+use crate::panels::{Line, Panel, PanelKind, Tone};
 
 /// Texture pixels per metre of panel: about what a snapshot from 4 m shows, so text is neither
 /// minified into mush nor wasted.
@@ -18,7 +18,7 @@ const FRAMES_PER_REFRESH: u32 = 3;
 
 #[derive(Component)]
 pub struct PanelSurface {
-    pub key: String,
+    pub kind: PanelKind,
     root: Entity,
     camera: Entity,
     refresh_frames: u32,
@@ -103,7 +103,6 @@ pub fn add_pictures(commands: &mut Commands, root: Entity, pictures: &[Handle<Im
 pub fn spawn(
     commands: &mut Commands,
     assets: &mut PanelAssets,
-    key: &str,
     panel: &Panel,
     transform: Transform,
     order: isize,
@@ -154,7 +153,7 @@ pub fn spawn(
             MeshMaterial3d(material),
             transform,
             PanelSurface {
-                key: key.to_string(),
+                kind: panel.kind,
                 root,
                 camera,
                 refresh_frames: FRAMES_PER_REFRESH,
