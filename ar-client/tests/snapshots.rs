@@ -3,6 +3,7 @@
 //! are on the image: Tesseract OCR must read the container number and the risk reasons, and the
 //! training picture must show the container's inside and its cargo.
 
+mod station_support;
 mod support;
 
 use std::path::{Path, PathBuf};
@@ -307,33 +308,14 @@ fn person_near_stack_a1(station: &ground_station::station::Station) {
 
 #[test]
 fn the_inspector_signs_in_takes_the_task_and_sees_packet_and_drone_photo() {
-    use ground_station::station::{Station, StationConfig};
     use ground_station::store::Role;
     if !peers(false) {
         return;
     }
     let s = Scratch::new();
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let station = rt
-        .block_on(Station::start(
-            StationConfig::on_loopback(s.path("station"), "station-secret", vec![]),
-            None,
-        ))
-        .expect("the station starts");
+    let (_rt, station) = station_support::start(&s.path("station"));
     person_near_stack_a1(&station);
-    let officer = station.token_for(Role::Officer).unwrap().to_string();
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let status = agent
-        .post(format!("http://{}/api/v1/inspections/tasks", station.http_addr))
-        .header("Authorization", format!("Bearer {officer}"))
-        .send_json(serde_json::json!({"container_number": support::CONTAINER, "inspector": "inspector"}))
-        .unwrap()
-        .status();
-    assert!(status.is_success(), "assigning: {status}");
+    station_support::assign(&station, support::CONTAINER);
 
     let png = s.path("signed-in.png");
     let mut c = s.command(

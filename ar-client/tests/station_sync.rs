@@ -3,28 +3,17 @@
 //! recognised; a training result reaches the trainee's record on the station; a finding the
 //! station refuses is kept with its reason.
 
+mod station_support;
 mod support;
-
-use std::time::Duration;
 
 use ar_client::checklist::ChecklistSession;
 use ar_client::outbox::{Outbox, Upload, UploadKind, UploadOutcome, Uploader};
 use ar_client::station::StationClient;
 use ar_client::training::{self, TrainingRun, scenario};
 use customs::inspection::{AnswerKind, AnswerValue, item_ids};
-use ground_station::station::{Station, StationConfig};
+use ground_station::station::Station;
 use ground_station::store::Role;
-
-fn start(data_dir: &std::path::Path) -> (tokio::runtime::Runtime, Station) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let config = StationConfig::on_loopback(data_dir, "station-secret", vec![]);
-    let station = rt.block_on(Station::start(config, None)).expect("the station starts");
-    (rt, station)
-}
+use station_support::{assign, get_json, get_text, start};
 
 fn client(station: &Station, role: Role) -> StationClient {
     StationClient::new(
@@ -33,41 +22,14 @@ fn client(station: &Station, role: Role) -> StationClient {
     )
 }
 
-fn admin_get(station: &Station, path: &str) -> serde_json::Value {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
-        .build()
-        .into();
-    let mut r = agent
-        .get(format!("http://{}{path}", station.http_addr))
-        .header(
-            "Authorization",
-            format!("Bearer {}", station.token_for(Role::Admin).expect("admin")),
-        )
-        .call()
-        .expect("GET");
-    serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default()).unwrap_or_default()
-}
-
 /// Assigns the first selected task's container to the inspector; returns (task id, container).
 fn assigned_task(station: &Station) -> (i64, String) {
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-    let tasks = admin_get(station, "/api/v1/inspections/tasks");
+    let tasks = get_json(station, Role::Admin, "/api/v1/inspections/tasks");
     let container = tasks[0]["container_number"]
         .as_str()
         .expect("a selected task")
         .to_string();
-    let mut r = agent
-        .post(format!("http://{}/api/v1/inspections/tasks", station.http_addr))
-        .header(
-            "Authorization",
-            format!("Bearer {}", station.token_for(Role::Officer).expect("officer")),
-        )
-        .send_json(serde_json::json!({"container_number": container, "inspector": "inspector"}))
-        .expect("assign");
-    let body: serde_json::Value = serde_json::from_str(&r.body_mut().read_to_string().unwrap_or_default()).unwrap();
-    (body["task"]["id"].as_i64().expect("task id"), container)
+    (assign(station, &container), container)
 }
 
 fn answer_all(session: &mut ChecklistSession) {
@@ -121,25 +83,14 @@ fn a_finding_recorded_offline_reaches_the_station_once() {
 
     let report = outbox.sync(&inspector).unwrap();
     assert_eq!((report.delivered, report.pending), (1, 0), "{report:?}");
-    let tasks = admin_get(&station, "/api/v1/inspections/tasks");
+    let tasks = get_json(&station, Role::Admin, "/api/v1/inspections/tasks");
     let task = tasks.as_array().unwrap().iter().find(|t| t["id"] == task_id).unwrap();
     assert_eq!(task["status"], "completed");
 
     // The answer was lost on the way back: the device sends the same finding again.
     let (_, sent) = outbox.sent().unwrap().remove(0);
     assert_eq!(inspector.upload(&sent), UploadOutcome::Delivered { duplicate: true });
-    let labels = {
-        let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
-        let mut r = agent
-            .get(format!("http://{}/api/v1/inspections/labels", station.http_addr))
-            .header(
-                "Authorization",
-                format!("Bearer {}", station.token_for(Role::Inspector).unwrap()),
-            )
-            .call()
-            .unwrap();
-        r.body_mut().read_to_string().unwrap()
-    };
+    let labels = get_text(&station, Role::Inspector, "/api/v1/inspections/labels");
     let mut findings: Vec<i64> = labels
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
@@ -190,7 +141,7 @@ fn a_training_result_is_kept_by_the_station_for_the_trainee() {
     outbox.enqueue(&upload).unwrap();
     assert_eq!(outbox.sync(&trainee).unwrap().delivered, 1);
     assert_eq!(trainee.upload(&upload), UploadOutcome::Delivered { duplicate: true });
-    let kept = admin_get(&station, "/api/v1/training/results?trainee=trainee");
+    let kept = get_json(&station, Role::Admin, "/api/v1/training/results?trainee=trainee");
     let kept = kept.as_array().expect("a list");
     assert_eq!(kept.len(), 1, "{kept:?}");
     assert_eq!(kept[0]["result"]["score"], 100.0);
