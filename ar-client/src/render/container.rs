@@ -93,7 +93,7 @@ pub fn closed_doors(
     }
 }
 
-/// The inside with both doors swung open; returns the door-end z where the trainee stands.
+/// The inside with both doors swung open, the doors at z = 0.
 pub fn open_interior(
     commands: &mut Commands,
     meshes: &mut Assets<Mesh>,
